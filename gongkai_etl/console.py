@@ -1,0 +1,138 @@
+"""Reporters: how a run talks to a person (rich on a terminal, plain lines
+otherwise) or to a machine (JSON lines). Chosen by the CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+from gongkai_etl.report import PeriodOutcome, StageInfo
+
+STATUS_ZH = {
+    "published": "已发布 published",
+    "unchanged": "未变化 unchanged",
+    "waiting-review": "待审查 waiting for review",
+    "failed": "失败 failed",
+    "pending": "未完成 not finished",
+}
+
+
+class PlainReporter:
+    """One line per event; what cron mails and logs keep."""
+
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self.stream = stream or sys.stdout
+        self.quiet = quiet
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def stage(self, info: StageInfo) -> None:
+        if self.quiet:
+            return
+        self._print(
+            f"  {info.period} {info.dataset:<28} {info.stage:<20} in {info.rows_in:>9,}  out {info.rows_out:>9,}"
+            f"  rejected {info.rejected:>6,}  {info.seconds:7.2f}s"
+        )
+
+    def note(self, message: str, **fields: object) -> None:
+        if not self.quiet:
+            self._print(message)
+
+    def warn(self, message: str, **fields: object) -> None:
+        print(f"Warning: {message}", file=sys.stderr, flush=True)
+
+    def period_done(self, outcome: PeriodOutcome) -> None:
+        if self.quiet and not outcome.error:
+            return
+        self._print(f"{outcome.pipeline} {outcome.period}:")
+        for d in outcome.datasets:
+            version = f" v{d.version}" if d.version else ""
+            extra = f"  rejects: {d.rejects_file}" if d.rejects_file else ""
+            review = f"  review id: {d.review_id}" if d.review_id else ""
+            self._print(
+                f"  {d.dataset:<28} {STATUS_ZH.get(d.status, d.status)}{version}  rows {d.rows_out:,}/{d.rows_in:,}"
+                f"  rejected {d.rejected:,}{extra}{review}"
+            )
+        if outcome.excluded_rows:
+            self._print(f"  合计/小计行已排除 (total rows left out): {outcome.excluded_rows}")
+
+
+class RichReporter(PlainReporter):
+    """A terminal: a table per period, colours."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        super().__init__(sys.stdout, quiet)
+        from rich.console import Console
+
+        self.console = Console()
+
+    def stage(self, info: StageInfo) -> None:
+        if not self.quiet:
+            self.console.print(
+                f"  [dim]{info.period}[/dim] {info.dataset} [cyan]{info.stage}[/cyan] "
+                f"in {info.rows_in:,} out {info.rows_out:,} rejected {info.rejected:,} [dim]{info.seconds:.2f}s[/dim]",
+                highlight=False,
+            )
+
+    def note(self, message: str, **fields: object) -> None:
+        if not self.quiet:
+            self.console.print(message, highlight=False)
+
+    def period_done(self, outcome: PeriodOutcome) -> None:
+        if self.quiet and not outcome.error:
+            return
+        from rich.table import Table
+
+        table = Table(title=f"{outcome.pipeline} {outcome.period}", title_justify="left")
+        for col in ("数据集 dataset", "状态 status", "版本 version", "行 rows in", "行 rows out", "拒绝 rejected", "拒绝文件 rejects"):
+            table.add_column(col)
+        for d in outcome.datasets:
+            colour = {"published": "green", "unchanged": "blue", "failed": "red"}.get(d.status, "yellow")
+            table.add_row(
+                d.dataset,
+                f"[{colour}]{STATUS_ZH.get(d.status, d.status)}[/{colour}]",
+                f"v{d.version}" if d.version else "-",
+                f"{d.rows_in:,}",
+                f"{d.rows_out:,}",
+                f"{d.rejected:,}",
+                d.rejects_file or "",
+            )
+        self.console.print(table)
+        if outcome.excluded_rows:
+            self.console.print(f"  合计/小计行已排除 (total rows left out): {outcome.excluded_rows}")
+
+
+class JsonReporter:
+    """JSON lines on stdout, one object per event."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def _emit(self, event: str, **data: Any) -> None:
+        doc = {"time": datetime.now().astimezone().isoformat(timespec="seconds"), "event": event, **data}
+        print(json.dumps(doc, ensure_ascii=False, default=str), file=self.stream, flush=True)
+
+    def stage(self, info: StageInfo) -> None:
+        self._emit("stage", **info.__dict__)
+
+    def note(self, message: str, **fields: object) -> None:
+        self._emit("note", message=message, **fields)
+
+    def warn(self, message: str, **fields: object) -> None:
+        self._emit("warning", message=message, **fields)
+
+    def period_done(self, outcome: PeriodOutcome) -> None:
+        datasets = [{k: v for k, v in d.__dict__.items() if k != "stages"} for d in outcome.datasets]
+        self._emit("period", pipeline=outcome.pipeline, period=outcome.period, error=outcome.error,
+                   exit_code=outcome.exit_code, excluded_rows=outcome.excluded_rows, datasets=datasets)
+
+
+def make_reporter(log_format: str, quiet: bool) -> PlainReporter | JsonReporter:
+    if log_format == "json":
+        return JsonReporter()
+    if sys.stdout.isatty():
+        return RichReporter(quiet)
+    return PlainReporter(quiet=quiet)

@@ -1,0 +1,204 @@
+"""RunContext: what a source sees of the engine while it extracts one period."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, RawTable, Source
+from gongkai_etl.datasets import Dataset
+from gongkai_etl.errors import InputError
+from gongkai_etl.extract.archive import archive_input
+from gongkai_etl.extract.headers import match_columns
+from gongkai_etl.ledger import Ledger
+from gongkai_etl.load.publish import Layout
+from gongkai_etl.periods import Period
+from gongkai_etl.plugins import Registry
+from gongkai_etl.spec import Pipeline
+
+
+@dataclass
+class RunContext:
+    """One source, one period. Implements :class:`gongkai_etl.contracts.SourceContext`."""
+
+    pipeline: Pipeline
+    source: Source
+    registry: Registry
+    period: Period
+    datasets: list[Dataset]
+    layout: Layout
+    ledger: Ledger
+    input_hashes: dict[str, str] = field(default_factory=dict)
+    excluded: list[tuple[str, int, str]] = field(default_factory=list)
+    extract_seconds: float = 0.0
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        out = {k: opt.default for k, opt in self.source.options.items()}
+        out.update(self.pipeline.source_options)
+        return out
+
+    @property
+    def pipeline_dir(self) -> Path:
+        return self.pipeline.base_dir
+
+    @property
+    def salt(self) -> str | None:
+        """The salt for hashed keys: the pipeline's environment variable, else a
+        random salt kept private in the output's state folder (made on first use,
+        so keys stay stable across runs and the salt is never in the repository)."""
+        value = os.environ.get(self.pipeline.salt_env)
+        if value:
+            return value
+        return local_salt(self.layout.state)
+
+    def dataset_ids(self) -> list[str]:
+        return [d.id for d in self.datasets]
+
+    def wants(self, dataset_id: str) -> bool:
+        return dataset_id in self.dataset_ids()
+
+    def location(self, input_name: str, period: Period | None = None) -> str:
+        spec = self.pipeline.inputs.get(input_name)
+        if spec is None:
+            raise InputError(f"流水线未配置输入 {input_name!r} (input not configured under `inputs:`)", file=self.pipeline.file)
+        return spec.location(period or self.period, self.pipeline.base_dir)
+
+    def has_input(self, input_name: str, *, period: Period | None = None) -> bool:
+        spec = self.pipeline.inputs.get(input_name)
+        if spec is None:
+            return False
+        loc = spec.location(period or self.period, self.pipeline.base_dir)
+        return spec.url is not None or Path(loc).exists()
+
+    def source_unit(self, input_name: str, column: str) -> str | None:
+        spec = self.pipeline.inputs.get(input_name)
+        return spec.units.get(column) if spec else None
+
+    def units(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for spec in self.pipeline.inputs.values():
+            out.update(spec.units)
+        return out
+
+    def published(self, dataset: str, period: Period) -> pa.Table | None:
+        return read_published(self.layout, self.ledger, dataset, period)
+
+    def read(self, input_name: str, *, period: Period | None = None) -> RawTable:
+        """Read an input with the pipeline's column mapping and fixed values applied."""
+        started = time.perf_counter()
+        spec = self.pipeline.inputs.get(input_name)
+        decl = next((d for d in self.source.inputs if d.name == input_name), None)
+        if spec is None:
+            raise InputError(f"流水线未配置输入 {input_name!r} (input not configured under `inputs:`)", file=self.pipeline.file)
+        location = spec.location(period or self.period, self.pipeline.base_dir)
+        options = dict(spec.reader_options())
+        options.setdefault("batch_rows", self.pipeline.batch_rows)
+        reader = next((r for r in self.registry.readers if r.can_read(location, options)), None)
+        if reader is None:
+            raise InputError("没有能读取此输入的读取器 (no reader for this input; set `format:`)", file=location)
+        if spec.url is None:
+            if not Path(location).exists():
+                raise InputError("输入文件不存在 (input file not found)", file=location)
+            digest, _ = archive_input(location, self.layout.state / "archive")
+            self.input_hashes[location] = digest
+        expected: list[str] = []
+        if decl:
+            for name, aliases in decl.columns.items():
+                expected += [spec.columns.get(name, name), *aliases]
+        raw = reader.read(location, options, expected=expected)
+        if spec.url is not None:
+            from gongkai_etl.extract.http_reader import local_copy
+
+            copy = local_copy(raw)
+            if copy is not None:
+                digest, _ = archive_input(copy, self.layout.state / "archive")
+                self.input_hashes[raw.location] = digest
+                raw.sha256 = digest
+                copy.unlink(missing_ok=True)
+        for row, why in raw.excluded:
+            self.excluded.append((raw.location, row, why))
+        self.extract_seconds += time.perf_counter() - started
+        if decl is None:
+            return raw
+        fixed = {k: v for k, v in spec.fixed.items()}
+        found = list(raw.columns)
+        declared = {k: v for k, v in decl.columns.items() if k not in fixed}
+        mapping, missing, unexpected = match_columns(found, declared, spec.columns, decl.optional_columns)
+        if missing:
+            raise InputError(
+                "缺少必需的列 (missing required columns): "
+                + ", ".join(f"{m} (接受 accepted: {' / '.join([spec.columns.get(m, m), *decl.columns[m]][:4])})" for m in missing)
+                + f"; 文件中的列 (found): {', '.join(found)}"
+                + (f"; 未识别的列 (unexpected): {', '.join(unexpected)}" if unexpected else "")
+                + f"; map them under inputs.{input_name}.columns",
+                file=raw.location,
+            )
+        return _renamed(raw, mapping, fixed, self.period)
+
+
+def local_salt(state_dir: Path) -> str:
+    import secrets
+
+    path = state_dir / "salt"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = state_dir / f".salt.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # first writer wins; never a half-written salt
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
+def _renamed(raw: RawTable, mapping: dict[str, str], fixed: dict[str, Any], period: Period) -> RawTable:
+    """Select and rename the mapped columns; add fixed values and ``_file``."""
+    names = list(mapping) + [k for k in fixed if k not in mapping]
+    location = raw.location
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in raw.batches:
+            n = batch.num_rows
+            arrays = [batch.column(mapping[name]) for name in mapping]
+            for k in fixed:
+                if k not in mapping:
+                    value = fixed[k]
+                    text = None if value is None else str(value).format(**period.template_values())
+                    arrays.append(pa.array([text] * n, pa.string()))
+            arrays.append(batch.column(ROW_COLUMN))
+            arrays.append(pa.array([location] * n, pa.string()))
+            yield pa.RecordBatch.from_arrays(arrays, names=[*names, ROW_COLUMN, FILE_COLUMN])
+
+    out = RawTable(location=location, columns=names, batches=batches(), sha256=raw.sha256, excluded=raw.excluded, meta=raw.meta)
+    return out
+
+
+def read_published(layout: Layout, ledger: Ledger, dataset: str, period: Period) -> pa.Table | None:
+    """The currently published Parquet of a dataset-period, if any."""
+    pub = ledger.current(dataset, period.key)
+    if pub is None:
+        return None
+    for rel in pub.files:
+        if rel.endswith(".parquet"):
+            path = layout.dataset_dir(dataset) / rel
+            if path.exists():
+                return pq.read_table(path)
+    return None
+
+
+def as_tables(batches: Iterable[pa.RecordBatch]) -> pa.Table | None:
+    items = list(batches)
+    return pa.Table.from_batches(items) if items else None

@@ -1,0 +1,211 @@
+"""Types the hooks in :mod:`gongkai_etl.hookspecs` return and receive.
+
+* :class:`Source`: a domain source; reads a department's raw inputs for one
+  period through a :class:`SourceContext` and yields :class:`Batch` es of rows
+  for its datasets. Sources fetch and yield; they never write output.
+* :class:`Reader`: turns one input location (file or URL) into a
+  :class:`RawTable`.
+* :class:`Writer`: writes the typed record batches of one dataset-period in
+  one output format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from gongkai_etl.datasets import Dataset
+from gongkai_etl.periods import Period
+
+#: Name of the column every batch carries: the 1-based row number in the raw file.
+ROW_COLUMN = "_row"
+#: Name of the column every batch carries: the raw file the row came from.
+FILE_COLUMN = "_file"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option a source accepts under ``source.options`` in pipeline YAML."""
+
+    type: type
+    default: Any = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class InputDecl:
+    """An input a source reads: its name in the pipeline and the columns it expects.
+
+    ``columns`` maps the plugin's column names to accepted raw header aliases
+    (the name itself is always accepted). ``optional_columns`` may be absent.
+    ``per_period`` inputs must have a ``{period}``-style template in their path
+    (or one file per period); others are read as they are for every period.
+    """
+
+    name: str
+    columns: Mapping[str, tuple[str, ...]]
+    optional_columns: tuple[str, ...] = ()
+    required: bool = True
+    per_period: bool = True
+    description: str = ""
+
+
+@dataclass
+class Batch:
+    """Rows for one dataset. Columns are dataset field names (raw or typed
+    values) plus ``_row`` (int, raw row number) and ``_file`` (str)."""
+
+    dataset: str
+    data: pa.RecordBatch | pa.Table
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One failing value or row: kept with its reason, never dropped silently.
+
+    ``index`` is the position of the row in the checked table (to remove it);
+    ``row`` the raw source row number shown to the user.
+    """
+
+    index: int
+    row: int | None
+    field: str
+    value: str
+    reason: str
+    file: str = ""
+
+
+@dataclass
+class RawTable:
+    """A raw input after reading: header names and record batches of values.
+
+    Every batch carries a ``_row`` column with the 1-based row number in the
+    source file (for spreadsheets, the sheet row), so rejects can point at it.
+    ``excluded`` lists rows the reader recognised and left out (合计/小计 rows),
+    as (row number, reason).
+    """
+
+    location: str
+    columns: list[str]
+    batches: Iterable[pa.RecordBatch]
+    sha256: str | None = None
+    excluded: list[tuple[int, str]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_table(self) -> pa.Table:
+        batches = list(self.batches)
+        self.batches = batches  # keep it re-iterable after the first pull
+        if not batches:
+            return pa.table({c: pa.array([], pa.string()) for c in [*self.columns, ROW_COLUMN]})
+        return pa.Table.from_batches(batches)
+
+
+class SourceContext(Protocol):
+    """What the engine gives a source for one period."""
+
+    period: Period
+    options: Mapping[str, Any]
+    pipeline_dir: Path
+    #: Scratch space for the source during one period (e.g. a lookup built in
+    #: extract and used again in check).
+    cache: dict[str, Any]
+
+    def read(self, input_name: str, *, period: Period | None = None) -> RawTable:
+        """Read an input for ``period`` (default: the run's period), with the
+        pipeline's column mapping, units and fixed values applied, so the
+        batches' columns are the names the source declared in its InputDecl."""
+        ...
+
+    def has_input(self, input_name: str, *, period: Period | None = None) -> bool:
+        """Whether the input is configured and exists for ``period``."""
+        ...
+
+    def source_unit(self, input_name: str, column: str) -> str | None:
+        """The unit the pipeline says a raw column is in, if it says one."""
+        ...
+
+    def published(self, dataset: str, period: Period) -> pa.Table | None:
+        """The currently published table of a dataset-period, or None."""
+        ...
+
+    @property
+    def salt(self) -> str | None:
+        """Salt for hashed keys, from configuration (never committed)."""
+        ...
+
+
+class Source:
+    """Base class of domain sources. Subclass it and return an instance from
+    the ``register_sources`` hook.
+
+    Override :meth:`extract`; optionally :meth:`check` for cross-field and
+    cross-period checks on the normalized, typed rows.
+    """
+
+    name: str = ""
+    title_zh: str = ""
+    title_en: str = ""
+    datasets: tuple[Dataset, ...] = ()
+    inputs: tuple[InputDecl, ...] = ()
+    options: Mapping[str, Option] = {}
+    #: Datasets whose rows are checked and written batch by batch (bounded
+    #: memory) instead of as one table per period.
+    streaming: tuple[str, ...] = ()
+
+    def extract(self, ctx: SourceContext) -> Iterator[Batch]:
+        """Yield batches of rows for the period ``ctx.period``."""
+        raise NotImplementedError
+
+    def check(self, ctx: SourceContext, dataset: Dataset, table: pa.Table) -> Iterable[Reject]:
+        """Cross-field / cross-period checks on typed rows; return rejects.
+
+        ``table`` holds the dataset's fields plus ``_row`` and ``_file``. For a
+        streaming dataset this is called per batch."""
+        return ()
+
+    def derive(self, ctx: SourceContext, dataset: Dataset, table: pa.Table) -> pa.Table:
+        """Compute derived fields after validation (e.g. change %). Default: none."""
+        return table
+
+
+class Reader:
+    """Base class of input readers."""
+
+    name: str = ""
+    #: File name endings this reader handles (lower case, with dot).
+    extensions: tuple[str, ...] = ()
+
+    def can_read(self, location: str, options: Mapping[str, Any]) -> bool:
+        fmt = options.get("format")
+        if fmt:
+            return fmt == self.name
+        return location.lower().endswith(self.extensions)
+
+    def read(self, location: str, options: Mapping[str, Any], *, expected: Iterable[str] = ()) -> RawTable:
+        """Read ``location``. ``expected`` are header names the caller looks
+        for, which lets spreadsheet readers find the header row below titles."""
+        raise NotImplementedError
+
+
+class WriterSession(Protocol):
+    def write(self, batch: pa.RecordBatch) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Writer:
+    """Base class of output writers: one per format."""
+
+    format: str = ""
+    media_type: str = ""
+
+    def filename(self, dataset: Dataset, period: Period) -> str:
+        """File name inside the published layout, relative to ``<out>/<dataset>/``."""
+        raise NotImplementedError
+
+    def open(self, path: Path, dataset: Dataset, schema: pa.Schema) -> WriterSession:
+        raise NotImplementedError

@@ -1,0 +1,182 @@
+"""Excel reader (.xlsx and legacy .xls): python-calamine, openpyxl/xlrd as fallback.
+
+Spreadsheets as departments keep them: title rows above the header, header
+cells merged over two rows, hidden sheets, empty trailing rows and a 合计 row
+at the bottom. The sheet is small; it is reshaped here and handed on as Arrow
+batches of text, so it joins the same normalize/validate path as CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from gongkai_etl.contracts import ROW_COLUMN, RawTable, Reader
+from gongkai_etl.errors import InputError
+from gongkai_etl.extract.headers import cell_text, choose_names, combine_header_rows, find_header, is_total_row
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _read_calamine(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], list[tuple[int, int, int, int]], str]:
+    import python_calamine
+
+    wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        if sheet is None:
+            visible = [m.name for m in wb.sheets_metadata if str(m.visible).lower().endswith("visible")]
+            name = visible[0] if visible else wb.sheet_names[0]
+            ws = wb.get_sheet_by_name(name)
+        elif isinstance(sheet, int):
+            ws = wb.get_sheet_by_index(sheet)
+        else:
+            ws = wb.get_sheet_by_name(sheet)
+        rows = ws.to_python(skip_empty_area=False)
+        merges = []
+        for rng in ws.merged_cell_ranges or []:
+            (r0, c0), (r1, c1) = rng
+            merges.append((r0, c0, r1, c1))
+        return rows, merges, ws.name
+    finally:
+        wb.close()
+
+
+def _read_openpyxl(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], list[tuple[int, int, int, int]], str]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, data_only=True)  # not read-only: merges are needed
+    if sheet is None:
+        ws = next((w for w in wb.worksheets if w.sheet_state == "visible"), wb.worksheets[0])
+    elif isinstance(sheet, int):
+        ws = wb.worksheets[sheet]
+    else:
+        ws = wb[sheet]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
+    return rows, merges, ws.title
+
+
+def _read_xlrd(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], list[tuple[int, int, int, int]], str]:
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), formatting_info=False)
+    if sheet is None:
+        ws = next((s for s in book.sheets() if s.visibility == 0), book.sheet_by_index(0))
+    elif isinstance(sheet, int):
+        ws = book.sheet_by_index(sheet)
+    else:
+        ws = book.sheet_by_name(sheet)
+    rows: list[list[Any]] = []
+    for r in range(ws.nrows):
+        row = []
+        for c in range(ws.ncols):
+            cell = ws.cell(r, c)
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+            else:
+                row.append(cell.value)
+        rows.append(row)
+    return rows, [], ws.name
+
+
+def read_sheet(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], list[tuple[int, int, int, int]], str]:
+    """All rows of one sheet (first visible by default) and its merged ranges."""
+    errors: list[str] = []
+    readers = [_read_calamine]
+    readers.append(_read_xlrd if path.suffix.lower() == ".xls" else _read_openpyxl)
+    for fn in readers:
+        try:
+            return fn(path, sheet)
+        except (KeyError, IndexError) as exc:
+            raise InputError(f"工作表不存在 (sheet {sheet!r} not found): {exc}", file=path) from None
+        except ImportError as exc:
+            errors.append(f"{fn.__name__}: {exc}")
+        except Exception as exc:  # a corrupt or truncated file: try the fallback, then report
+            if "not found" in str(exc).lower() and sheet is not None:
+                raise InputError(f"工作表不存在 (sheet {sheet!r} not found)", file=path) from None
+            errors.append(f"{type(exc).__name__}: {exc}")
+    raise InputError(f"无法读取 Excel 文件，可能已损坏或被截断 (cannot read workbook; damaged or truncated?): {errors[-1]}", file=path)
+
+
+def _apply_merges(rows: list[list[Any]], merges: list[tuple[int, int, int, int]], upto: int) -> None:
+    """Copy a merged header cell's value into every cell it covers (header rows only)."""
+    for r0, c0, r1, c1 in merges:
+        if r0 >= upto:
+            continue
+        value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None
+        for r in range(r0, min(r1, upto - 1) + 1):
+            row = rows[r]
+            while len(row) <= c1:
+                row.append(None)
+            for c in range(c0, c1 + 1):
+                if row[c] in (None, ""):
+                    row[c] = value
+
+
+class ExcelReader(Reader):
+    name = "excel"
+    extensions = (".xlsx", ".xlsm", ".xls")
+
+    def can_read(self, location: str, options: Mapping[str, Any]) -> bool:
+        fmt = options.get("format")
+        if fmt:
+            return fmt in ("excel", "xlsx", "xls")
+        return location.lower().endswith(self.extensions)
+
+    def read(self, location: str, options: Mapping[str, Any], *, expected: Iterable[str] = ()) -> RawTable:
+        path = Path(location)
+        if not path.exists():
+            raise InputError("输入文件不存在 (input file not found)", file=path)
+        if path.stat().st_size == 0:
+            raise InputError("输入文件为空 (input file is empty)", file=path)
+        expected = list(expected)
+        rows, merges, sheet_name = read_sheet(path, options.get("sheet"))
+        rows = [list(r) for r in rows]
+        while rows and not any(cell_text(c) for c in rows[-1]):
+            rows.pop()  # empty trailing rows
+        if not rows:
+            raise InputError(f"工作表 {sheet_name!r} 没有数据 (sheet is empty)", file=path)
+        start, depth = find_header(rows, expected, header_rows=options.get("header_rows"))
+        _apply_merges(rows, merges, start + depth)
+        names = choose_names(combine_header_rows(rows[start : start + depth]), expected)
+        width = len(names)
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        row_numbers: list[int] = []
+        excluded: list[tuple[int, str]] = []
+        totals: list[tuple[int, list[Any]]] = []
+        for offset, row in enumerate(rows[start + depth :]):
+            number = start + depth + offset + 1  # 1-based sheet row
+            if not any(cell_text(c) for c in row):
+                continue
+            if is_total_row(row):
+                excluded.append((number, "合计/小计行 (total row)"))
+                totals.append((number, row))
+                continue
+            row_numbers.append(number)
+            for i in range(width):
+                columns[i].append(_text(row[i]) if i < len(row) else None)
+        arrays = [pa.array(col, pa.string()) for col in columns]
+        batch = pa.RecordBatch.from_arrays([*arrays, pa.array(row_numbers, pa.int64())], names=[*names, ROW_COLUMN])
+        return RawTable(
+            location=str(path),
+            columns=names,
+            batches=[batch] if batch.num_rows else [],
+            excluded=excluded,
+            meta={"sheet": sheet_name, "header_row": start + 1, "header_depth": depth, "totals": totals},
+        )

@@ -1,0 +1,154 @@
+"""Finding the header of an irregular raw table and mapping its columns.
+
+Departments put title rows above the header, merge header cells over two rows,
+rename and reorder columns. These helpers work on small lists of rows (the
+top of a sheet); the data itself is never handled row by row here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+TOTAL_ROW = re.compile(r"^\s*(合\s*计|小\s*计|总\s*计|总\s*和|全区合计|合计数)")
+_SPACE = re.compile(r"[\s\u3000\u00a0]+")
+
+
+def header_key(text: Any) -> str:
+    """Comparable form of a header: half-width, no spaces, no line breaks, lower case."""
+    if text is None:
+        return ""
+    s = str(text)
+    s = "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in s)
+    s = s.replace("（", "(").replace("）", ")")
+    return _SPACE.sub("", s).lower()
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def combine_header_rows(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
+    """Per column, the header variants a multi-row header offers.
+
+    Merged parent cells appear as a value followed by empty cells: the parent is
+    carried to the right until the next non-empty parent. For a column the
+    variants are the leaf text, ``parent/leaf`` and ``parentleaf``.
+    """
+    width = max((len(r) for r in rows), default=0)
+    filled: list[list[str]] = []
+    for depth, row in enumerate(rows):
+        texts = [cell_text(row[i]) if i < len(row) else "" for i in range(width)]
+        if depth < len(rows) - 1:  # upper rows: carry merged parents rightwards
+            last = ""
+            for i, t in enumerate(texts):
+                if t:
+                    last = t
+                elif last:
+                    texts[i] = last
+        filled.append(texts)
+    variants: list[list[str]] = []
+    for i in range(width):
+        parts = [filled[d][i] for d in range(len(rows)) if filled[d][i]]
+        # A parent that repeats down (vertical merge) counts once.
+        dedup: list[str] = []
+        for p in parts:
+            if not dedup or dedup[-1] != p:
+                dedup.append(p)
+        leaf = dedup[-1] if dedup else ""
+        opts = [leaf]
+        if len(dedup) > 1:
+            opts += ["/".join(dedup), "".join(dedup)]
+        variants.append(opts)
+    return variants
+
+
+def choose_names(variants: list[list[str]], expected: Iterable[str]) -> list[str]:
+    """One name per column: the variant that matches an expected header, else the fullest."""
+    wanted = {header_key(e) for e in expected}
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, opts in enumerate(variants):
+        hit = next((o for o in opts if header_key(o) in wanted), None)
+        name = hit or (opts[1] if len(opts) > 1 else opts[0]) or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        names.append(name)
+    return names
+
+
+def find_header(
+    rows: Sequence[Sequence[Any]], expected: Iterable[str], *, header_rows: int | None = None, scan: int = 30
+) -> tuple[int, int]:
+    """Locate the header: (index of its first row, number of header rows).
+
+    With ``expected`` names, the row (or pair of rows) matching most of them
+    wins; without, the first non-empty row. ``header_rows`` fixes the depth.
+    """
+    wanted = {header_key(e) for e in expected}
+    best = (-1, 0, 1)  # score, start, depth
+    depths = [header_rows] if header_rows else [1, 2, 3]
+    limit = min(scan, len(rows))
+    for start in range(limit):
+        if not any(cell_text(c) for c in rows[start]):
+            continue
+        for depth in depths:
+            if start + depth > len(rows):
+                continue
+            variants = combine_header_rows(rows[start : start + depth])
+            score = sum(1 for opts in variants if any(header_key(o) in wanted for o in opts))
+            if score > best[0]:
+                best = (score, start, depth)
+        if not wanted and best[0] >= 0:
+            break
+    if best[0] < 0:
+        return 0, header_rows or 1
+    return best[1], best[2]
+
+
+def is_total_row(values: Sequence[Any]) -> bool:
+    """A 合计/小计 row: its first non-empty text cell starts with such a word."""
+    for v in values[:4]:
+        t = cell_text(v)
+        if t:
+            return bool(TOTAL_ROW.match(t))
+    return False
+
+
+def match_columns(
+    found: Sequence[str],
+    declared: Mapping[str, tuple[str, ...]],
+    mapping: Mapping[str, str],
+    optional: Iterable[str] = (),
+) -> tuple[dict[str, str], list[str], list[str]]:
+    """Map declared column names to found headers.
+
+    Returns (declared name -> found header, missing declared names, found
+    headers nothing was mapped to). The pipeline's ``mapping`` (declared name ->
+    department header) wins over the declared aliases.
+    """
+    by_key: dict[str, str] = {}
+    for h in found:
+        by_key.setdefault(header_key(h), h)
+    result: dict[str, str] = {}
+    missing: list[str] = []
+    optional = set(optional)
+    for name, aliases in declared.items():
+        candidates = [mapping[name]] if name in mapping else [name, *aliases]
+        hit = next((by_key[header_key(c)] for c in candidates if header_key(c) in by_key), None)
+        if hit is None:
+            if name not in optional:
+                missing.append(name)
+        else:
+            result[name] = hit
+    used = set(result.values())
+    unexpected = [h for h in found if h not in used]
+    return result, missing, unexpected

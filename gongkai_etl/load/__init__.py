@@ -1,0 +1,1 @@
+"""Load stage: writers, staging, atomic publishing, datapackage.json."""

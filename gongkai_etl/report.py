@@ -1,0 +1,82 @@
+"""What a run reports: small info objects per stage, and the reporter protocol
+through which the runner tells the CLI (the one place that talks to the user)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class StageInfo:
+    """Rows in/out and time of one stage of one dataset-period."""
+
+    stage: str
+    dataset: str
+    period: str
+    rows_in: int = 0
+    rows_out: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class DatasetOutcome:
+    dataset: str
+    period: str
+    rows_in: int = 0
+    rows_out: int = 0
+    rejected: int = 0
+    version: int | None = None
+    status: str = "pending"  # published | unchanged | waiting-review | failed | skipped
+    rejects_file: str | None = None
+    review_id: str | None = None
+    stages: list[StageInfo] = field(default_factory=list)
+
+
+@dataclass
+class PeriodOutcome:
+    pipeline: str
+    period: str
+    datasets: list[DatasetOutcome] = field(default_factory=list)
+    excluded_rows: int = 0
+    error: str | None = None
+    exit_code: int = 0
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    pipeline: str
+    periods: list[PeriodOutcome] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        codes = [p.exit_code for p in self.periods if p.exit_code]
+        return max(codes) if codes else 0
+
+
+class Reporter(Protocol):
+    def stage(self, info: StageInfo) -> None: ...
+
+    def note(self, message: str, **fields: object) -> None: ...
+
+    def warn(self, message: str, **fields: object) -> None: ...
+
+    def period_done(self, outcome: PeriodOutcome) -> None: ...
+
+
+class SilentReporter:
+    """A reporter that keeps nothing (library use, tests)."""
+
+    def stage(self, info: StageInfo) -> None:
+        pass
+
+    def note(self, message: str, **fields: object) -> None:
+        pass
+
+    def warn(self, message: str, **fields: object) -> None:
+        pass
+
+    def period_done(self, outcome: PeriodOutcome) -> None:
+        pass

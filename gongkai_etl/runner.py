@@ -1,0 +1,392 @@
+"""One run: a pipeline for one or more periods, through
+extract -> normalize/validate -> protect -> stage -> publish.
+
+Each dataset is processed in chunks: the whole period's table for small
+datasets, batch by batch (bounded memory) for the source's streaming datasets.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gongkai_etl.context import RunContext
+from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Reject, Source, WriterSession
+from gongkai_etl.datasets import Dataset
+from gongkai_etl.errors import ConfigError, DataError, ExitCode, GongkaiError, WaitingForReview
+from gongkai_etl.ledger import Ledger
+from gongkai_etl.load.publish import Layout, StagedVersion, clean_staging, failpoint, finish_stage, publish_period, recover
+from gongkai_etl.periods import Period
+from gongkai_etl.plugins import Registry, load_plugins
+from gongkai_etl.report import DatasetOutcome, PeriodOutcome, Reporter, RunReport, SilentReporter, StageInfo
+from gongkai_etl.spec import Pipeline
+from gongkai_etl.transform.validate import check_unique, normalize_and_validate
+
+
+def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tuple[Source, list[Dataset]]:
+    """Checks that need the plugins: source, datasets, inputs, options, formats."""
+    registry = registry or load_plugins()
+    file = pipeline.file
+    try:
+        source = registry.source(pipeline.source)
+    except ConfigError as exc:
+        raise ConfigError(f"source.plugin: {exc.message}", file=file) from None
+    known = {d.id: d for d in source.datasets}
+    chosen: list[Dataset] = []
+    for i, ds_id in enumerate(pipeline.datasets or list(known)):
+        if ds_id not in known:
+            raise ConfigError(f"datasets[{i}]: {_unknown('数据集 dataset', ds_id, known)}", file=file)
+        chosen.append(known[ds_id])
+    declared_inputs = {d.name: d for d in source.inputs}
+    for name in pipeline.inputs:
+        if name not in declared_inputs:
+            raise ConfigError(f"inputs.{name}: {_unknown('输入 input', name, declared_inputs)}", file=file)
+    for name, spec in pipeline.inputs.items():
+        decl = declared_inputs[name]
+        for key in ("columns", "units"):
+            for col in getattr(spec, key):
+                if col not in decl.columns:
+                    raise ConfigError(f"inputs.{name}.{key}.{col}: {_unknown('列 column', col, decl.columns)}", file=file)
+        for col in spec.fixed:
+            if col not in decl.columns:
+                raise ConfigError(f"inputs.{name}.fixed.{col}: {_unknown('列 column', col, decl.columns)}", file=file)
+    for key, value in pipeline.source_options.items():
+        opt = source.options.get(key)
+        if opt is None:
+            raise ConfigError(f"source.options.{key}: {_unknown('选项 option', key, source.options)}", file=file)
+        if not isinstance(value, opt.type) or (isinstance(value, bool) and opt.type is not bool):
+            raise ConfigError(f"source.options.{key}: expected {opt.type.__name__}, got {value!r}", file=file)
+    for i, fmt in enumerate(pipeline.formats):
+        if fmt not in registry.writers:
+            raise ConfigError(f"output.formats[{i}]: {_unknown('格式 format', fmt, registry.writers)}", file=file)
+    for key in (*pipeline.deadlines, *pipeline.privacy):
+        if key not in known:
+            raise ConfigError(f"{_section(pipeline, key)}.{key}: {_unknown('数据集 dataset', key, known)}", file=file)
+    return source, chosen
+
+
+def _section(pipeline: Pipeline, key: str) -> str:
+    return "deadlines" if key in pipeline.deadlines else "privacy"
+
+
+def _unknown(what: str, name: str, known: Iterable[str]) -> str:
+    known = list(known)
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return f"未知的{what} {name!r}{hint} (expected one of: {', '.join(known) or 'none'})"
+
+
+@dataclass
+class _DatasetRun:
+    """State of one dataset while its period is processed."""
+
+    dataset: Dataset
+    schema: pa.Schema
+    stage_dir: Path
+    outcome: DatasetOutcome
+    sessions: dict[str, tuple[WriterSession, str]] = field(default_factory=dict)
+    seen_keys: dict[str, int | None] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+    findings: list[Any] = field(default_factory=list)
+    times: dict[str, float] = field(default_factory=dict)
+
+    def tick(self, stage: str, started: float) -> None:
+        self.times[stage] = self.times.get(stage, 0.0) + time.perf_counter() - started
+
+
+class Runner:
+    """Runs one pipeline. Use :func:`run_pipeline`."""
+
+    def __init__(self, pipeline: Pipeline, reporter: Reporter | None = None, registry: Registry | None = None) -> None:
+        self.pipeline = pipeline
+        self.registry = registry or load_plugins()
+        self.source, self.datasets = check_pipeline(pipeline, self.registry)
+        self.reporter = reporter or SilentReporter()
+        self.layout = Layout(pipeline.output_dir)
+        self.run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+    def open_ledger(self) -> Ledger:
+        from gongkai_etl.errors import PublishError
+
+        try:
+            self.layout.state.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PublishError(f"无法创建输出目录 (cannot create the output folder): {exc.strerror}", file=self.layout.out) from None
+        return Ledger(self.pipeline.ledger_path or self.layout.state / "state.db")
+
+    def run(self, periods: list[Period]) -> RunReport:
+        report = RunReport(self.run_id, self.pipeline.id)
+        ledger = self.open_ledger()
+        try:
+            finished = recover(self.layout, ledger, {d.id: d for d in self.registry_datasets()})
+            for item in finished:
+                self.reporter.warn(f"已完成上次中断的发布 (finished an interrupted publish): {item}")
+            clean_staging(self.layout)
+            ledger.start_run(self.run_id, self.pipeline.id, str(self.pipeline.file), [p.key for p in periods])
+            totals = [0, 0, 0]
+            hashes: dict[str, str] = {}
+            errors: list[str] = []
+            for period in periods:
+                outcome = self.run_period(period, ledger, hashes)
+                report.periods.append(outcome)
+                for d in outcome.datasets:
+                    totals[0] += d.rows_in
+                    totals[1] += d.rows_out
+                    totals[2] += d.rejected
+                if outcome.error:
+                    errors.append(f"{period.key}: {outcome.error}")
+                self.reporter.period_done(outcome)
+            code = report.exit_code
+            result = "ok" if code == 0 else ("waiting-review" if code == ExitCode.WAITING_FOR_REVIEW else "failed")
+            ledger.finish_run(
+                self.run_id, result, rows_in=totals[0], rows_out=totals[1], rows_rejected=totals[2],
+                input_hashes=hashes, error="; ".join(errors) or None,
+            )
+        finally:
+            ledger.close()
+        return report
+
+    def registry_datasets(self) -> list[Dataset]:
+        return [ds for _, ds in self.registry.datasets().values()]
+
+    def datasets_for(self, period: Period) -> list[Dataset]:
+        return [d for d in self.datasets if d.cadence is period.cadence]
+
+    # one period -------------------------------------------------------------
+    def run_period(self, period: Period, ledger: Ledger, hashes: dict[str, str]) -> PeriodOutcome:
+        outcome = PeriodOutcome(self.pipeline.id, period.key)
+        datasets = self.datasets_for(period)
+        if not datasets:
+            outcome.error = f"本流水线没有 {period.cadence.title_zh} 周期的数据集 (no {period.cadence.value} dataset in this pipeline)"
+            outcome.exit_code = ExitCode.USAGE
+            self.reporter.warn(outcome.error, period=period.key)
+            return outcome
+        ctx = RunContext(self.pipeline, self.source, self.registry, period, datasets, self.layout, ledger)
+        runs: dict[str, _DatasetRun] = {}
+        try:
+            self._process(ctx, period, datasets, runs)
+            staged = self._finish(ctx, period, runs)
+            outcome.excluded_rows = len(ctx.excluded)
+            self._publish(ctx, period, runs, staged, ledger)
+        except GongkaiError as exc:
+            exc.period = exc.period or period.key
+            outcome.error = str(exc)
+            outcome.exit_code = int(exc.exit_code)
+            self._discard(runs)
+            if not isinstance(exc, WaitingForReview):
+                self.reporter.warn(str(exc), period=period.key, exit_code=int(exc.exit_code))
+        finally:
+            hashes.update(ctx.input_hashes)
+            for r in runs.values():
+                outcome.datasets.append(r.outcome)
+        return outcome
+
+    def _process(self, ctx: RunContext, period: Period, datasets: list[Dataset], runs: dict[str, _DatasetRun]) -> None:
+        wanted = {d.id: d for d in datasets}
+        pending: dict[str, list[pa.Table]] = {d.id: [] for d in datasets}
+        for d in datasets:
+            runs[d.id] = self._open_run(d, period)
+        units = ctx.units()
+        gen = iter(self.source.extract(ctx))
+        while True:
+            started = time.perf_counter()
+            try:
+                batch = next(gen)
+            except StopIteration:
+                break
+            finally:
+                ctx.extract_seconds += time.perf_counter() - started
+            if batch.dataset not in wanted:
+                continue
+            table = batch.data if isinstance(batch.data, pa.Table) else pa.Table.from_batches([batch.data])
+            if batch.dataset in self.source.streaming:
+                self._chunk(ctx, runs[batch.dataset], table, units)
+            else:
+                pending[batch.dataset].append(table)
+        for ds_id, tables in pending.items():
+            if ds_id in self.source.streaming:
+                continue
+            table = pa.concat_tables(tables, promote_options="permissive") if tables else None
+            if table is not None:
+                self._chunk(ctx, runs[ds_id], table, units)
+        failpoint("run:after-extract")
+
+    def _open_run(self, dataset: Dataset, period: Period) -> _DatasetRun:
+        stage_dir = self.layout.staging(self.run_id, dataset.id, period.key)
+        stage_dir.mkdir(parents=True, exist_ok=True)
+        return _DatasetRun(dataset, dataset.arrow_schema(), stage_dir, DatasetOutcome(dataset.id, period.key))
+
+    def _chunk(self, ctx: RunContext, run: _DatasetRun, table: pa.Table, units: dict[str, str]) -> None:
+        ds = run.dataset
+        n = table.num_rows
+        run.outcome.rows_in += n
+        t = time.perf_counter()
+        typed, rejects = normalize_and_validate(table, ds, units)
+        run.tick("normalize+validate", t)
+        t = time.perf_counter()
+        bad = {r.index for r in rejects}
+        rejects += check_unique(typed, ds, run.seen_keys, bad)
+        rejects += list(self.source.check(ctx, ds, typed) or ())
+        run.tick("check", t)
+        if rejects:
+            bad = {r.index for r in rejects}
+            keep = pa.array([i not in bad for i in range(n)])
+            typed = typed.filter(keep)
+            run.rejects += rejects
+            run.outcome.rejected += len(bad)
+        typed = self.source.derive(ctx, ds, typed)
+        t = time.perf_counter()
+        typed = self._protect(ctx, run, typed)
+        run.tick("protect", t)
+        t = time.perf_counter()
+        out = _conform(typed, run.schema)
+        self._write(run, out)
+        run.outcome.rows_out += out.num_rows
+        run.tick("stage", t)
+
+    def _protect(self, ctx: RunContext, run: _DatasetRun, table: pa.Table) -> pa.Table:
+        from gongkai_etl.transform.privacy_stage import protect
+
+        table, findings = protect(table, run.dataset, self.pipeline, ctx.period, salt=ctx.salt, row_offset=run.outcome.rows_out)
+        run.findings += findings
+        return table
+
+    def _write(self, run: _DatasetRun, table: pa.Table) -> None:
+        if not run.sessions:
+            for fmt in self.pipeline.formats:
+                writer = self.registry.writers[fmt]
+                rel = writer.filename(run.dataset, Period.parse(run.outcome.period))
+                path = run.stage_dir / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                run.sessions[fmt] = (writer.open(path, run.dataset, run.schema), rel)
+        for session, _ in run.sessions.values():
+            for batch in table.to_batches():
+                session.write(batch)
+
+    def _finish(self, ctx: RunContext, period: Period, runs: dict[str, _DatasetRun]) -> dict[str, StagedVersion]:
+        from gongkai_etl.transform.privacy_stage import findings_error
+
+        findings = [f for r in runs.values() for f in r.findings]
+        rows_in = sum(r.outcome.rows_in for r in runs.values())
+        rejected = sum(r.outcome.rejected for r in runs.values())
+        for r in runs.values():
+            if r.rejects:
+                r.outcome.rejects_file = str(self._write_rejects(r))
+        for r in runs.values():
+            if not r.sessions:  # no rows at all: still publish an empty, typed file
+                self._write(r, r.schema.empty_table())
+            for session, _ in r.sessions.values():
+                session.close()
+        if findings:
+            raise findings_error(findings)
+        if rows_in and rejected / rows_in > self.pipeline.max_reject_ratio:
+            files = ", ".join(r.outcome.rejects_file for r in runs.values() if r.outcome.rejects_file)
+            raise DataError(
+                f"{rejected} 行被拒绝，超过上限 (rows rejected: {rejected} of {rows_in}, above max_reject_ratio "
+                f"{self.pipeline.max_reject_ratio:g}); nothing was published; see {files}",
+                period=period.key,
+            )
+        staged: dict[str, StagedVersion] = {}
+        input_hash = _combined(ctx.input_hashes)
+        for ds_id, r in runs.items():
+            files = {rel: {"format": fmt} for fmt, (_, rel) in r.sessions.items()}
+            sv = StagedVersion(ds_id, period.key, r.stage_dir, r.outcome.rows_out, files, input_hash)
+            staged[ds_id] = finish_stage(sv)
+            for stage, secs in r.times.items():
+                info = StageInfo(stage, ds_id, period.key, r.outcome.rows_in, r.outcome.rows_out, r.outcome.rejected, secs)
+                r.outcome.stages.append(info)
+        extract_info = StageInfo("extract", ",".join(runs), period.key, rows_in, rows_in, 0, ctx.extract_seconds)
+        self.reporter.stage(extract_info)
+        for r in runs.values():
+            for info in r.outcome.stages:
+                self.reporter.stage(info)
+        return staged
+
+    def _write_rejects(self, run: _DatasetRun) -> Path:
+        """Rejected rows, with reasons, outside the published folder and private:
+        they may hold the raw personal data that was about to be published."""
+        path = self.layout.rejects(run.dataset.id, run.outcome.period)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(path, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["file", "row", "field", "value", "reason"])
+            for rej in sorted(run.rejects, key=lambda r: (r.row or 0, r.field)):
+                w.writerow([rej.file, rej.row, rej.field, rej.value, rej.reason])
+        return path
+
+    def _publish(
+        self, ctx: RunContext, period: Period, runs: dict[str, _DatasetRun], staged: dict[str, StagedVersion], ledger: Ledger
+    ) -> None:
+        if self.review_required():
+            from gongkai_etl.review import hold_for_review
+
+            hold_for_review(self, period, runs, staged, ledger)
+            return
+        for ds_id, sv in staged.items():
+            r = runs[ds_id]
+            t = time.perf_counter()
+            version = publish_period(self.layout, ledger, r.dataset, sv, run_id=self.run_id, pipeline=self.pipeline.id)
+            r.outcome.version = version
+            r.outcome.status = "published" if version else "unchanged"
+            info = StageInfo("publish", ds_id, period.key, sv.rows, sv.rows if version else 0, 0, time.perf_counter() - t)
+            r.outcome.stages.append(info)
+            self.reporter.stage(info)
+
+    def review_required(self) -> bool:
+        if self.pipeline.review == "required":
+            return True
+        return "review" not in self.pipeline.raw and any(d.review == "required" for d in self.datasets)
+
+    def _discard(self, runs: dict[str, _DatasetRun]) -> None:
+        import shutil
+
+        for r in runs.values():
+            for session, _ in r.sessions.values():
+                try:
+                    session.close()
+                except Exception:  # the stage is being thrown away anyway
+                    pass
+            if r.outcome.status == "pending":
+                r.outcome.status = "failed"
+                shutil.rmtree(r.stage_dir, ignore_errors=True)
+
+
+def _combined(hashes: dict[str, str]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for k in sorted(hashes):
+        h.update(hashes[k].encode())
+    return h.hexdigest()
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Exactly the schema's columns, in its order and types."""
+    arrays = []
+    for f in schema:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            arrays.append(col if col.type == f.type else pc.cast(col, f.type))
+        else:
+            arrays.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def run_pipeline(pipeline: Pipeline, periods: list[Period], reporter: Reporter | None = None) -> RunReport:
+    return Runner(pipeline, reporter).run(periods)
+
+
+__all__ = ["Runner", "check_pipeline", "run_pipeline", "ROW_COLUMN", "FILE_COLUMN"]

@@ -1,0 +1,337 @@
+"""Pipeline YAML -> a validated :class:`Pipeline`.
+
+Everything is checked before anything runs. An error names the file, the key
+path, what was expected and, for a misspelt key, the nearest valid one.
+Relative paths are relative to the pipeline file, so ``etl run`` works from
+any directory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gongkai_etl.errors import ConfigError
+from gongkai_etl.periods import Period, parse_periods
+
+TOP_KEYS = {
+    "pipeline": "pipeline id (default: the file name)",
+    "title": "human title",
+    "source": "the source plugin and its options",
+    "inputs": "raw inputs by name",
+    "datasets": "dataset ids to publish (default: all of the source)",
+    "periods": "default periods when --period is not given, e.g. 2016-08..2016-10",
+    "first_period": "first period `etl status` expects per cadence",
+    "output": "output directory and formats",
+    "max_reject_ratio": "share of rows that may be rejected (0..1, default 0)",
+    "review": "auto or required",
+    "deadlines": "deadline rule per dataset id",
+    "privacy": "privacy policy overrides per dataset id",
+    "salt_env": "environment variable holding the salt for hashed keys",
+    "ledger": "path of the SQLite ledger (default <output>/.gongkai/state.db)",
+    "batch_rows": "rows per batch on the streaming path",
+}
+SOURCE_KEYS = {"plugin": "source plugin name", "options": "plugin options"}
+INPUT_KEYS = {
+    "path": "file path, may contain {period}, {year}, {month}, {quarter}, {half}, {yyyymm}",
+    "url": "http(s) URL, may contain the same placeholders",
+    "format": "reader name (csv, xlsx, xls, json, http) when the ending does not tell",
+    "encoding": "text encoding of a CSV (default: detected)",
+    "sheet": "sheet name or 0-based index of a workbook",
+    "header_rows": "number of header rows (default: detected)",
+    "columns": "mapping of the plugin's column names to the department's headers",
+    "units": "unit of a raw column when it differs from the plugin's, e.g. 元",
+    "fixed": "fixed values for columns the file lacks, e.g. station: 农展馆",
+    "records_path": "dotted path to the records inside a JSON document",
+    "options": "reader options (http: headers, token_env, timeout, retries, ...)",
+}
+OUTPUT_KEYS = {
+    "dir": "output root folder",
+    "formats": "list of output formats (parquet, csv)",
+    "base_url": "base URL for download links in the catalog",
+    "site": "regenerate the static catalog page after each publish (true/false)",
+}
+
+
+@dataclass
+class InputSpec:
+    name: str
+    path: str | None = None
+    url: str | None = None
+    format: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    header_rows: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    fixed: dict[str, Any] = field(default_factory=dict)
+    records_path: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def templated(self) -> bool:
+        return "{" in (self.path or self.url or "")
+
+    def location(self, period: Period, base_dir: Path) -> str:
+        template = self.path if self.path is not None else self.url or ""
+        try:
+            text = template.format(**period.template_values())
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"inputs.{self.name}: bad placeholder in {template!r}: {exc}") from None
+        if self.url is not None:
+            return text
+        path = Path(os.path.expanduser(text))
+        return os.path.normpath(path if path.is_absolute() else (base_dir / path))
+
+    def reader_options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = dict(self.options)
+        for key in ("format", "encoding", "sheet", "header_rows", "records_path"):
+            value = getattr(self, key)
+            if value is not None:
+                opts[key] = value
+        if self.url is not None and "format" not in opts and not self.url.startswith("file:"):
+            opts.setdefault("transport", "http")
+        return opts
+
+
+@dataclass
+class Pipeline:
+    """A validated pipeline file."""
+
+    file: Path
+    id: str
+    title: str
+    source: str
+    source_options: dict[str, Any]
+    inputs: dict[str, InputSpec]
+    datasets: list[str]
+    output_dir: Path
+    formats: list[str]
+    base_url: str = ""
+    site: bool = False
+    periods: list[Period] = field(default_factory=list)
+    first_period: dict[str, Period] = field(default_factory=dict)
+    max_reject_ratio: float = 0.0
+    review: str = "auto"
+    deadlines: dict[str, str] = field(default_factory=dict)
+    privacy: dict[str, dict[str, Any]] = field(default_factory=dict)
+    salt_env: str = "GONGKAI_SALT"
+    ledger_path: Path | None = None
+    batch_rows: int = 131072
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.file.parent
+
+    @property
+    def state_dir(self) -> Path:
+        return self.output_dir / ".gongkai"
+
+
+def _err(file: Path, path: str, message: str) -> ConfigError:
+    return ConfigError(f"{path}: {message}", file=file)
+
+
+def _check_keys(file: Path, path: str, data: Any, allowed: dict[str, str]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _err(file, path or "(top level)", f"expected a mapping, got {_kind(data)}")
+    for key in data:
+        if key not in allowed:
+            near = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; expected one of: {', '.join(allowed)}"
+            where = f"{path}.{key}" if path else str(key)
+            raise _err(file, where, f"未知的键 (unknown key){hint}")
+    return data
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _expect(file: Path, path: str, value: Any, types: type | tuple[type, ...], what: str) -> Any:
+    if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        raise _err(file, path, f"expected {what}, got {_kind(value)} {value!r}")
+    if not isinstance(value, types):
+        raise _err(file, path, f"expected {what}, got {_kind(value)} {value!r}")
+    return value
+
+
+def _str_map(file: Path, path: str, value: Any) -> dict[str, Any]:
+    value = _expect(file, path, value, dict, "a mapping")
+    for k in value:
+        _expect(file, f"{path}.{k}", k, str, "a text key")
+    return dict(value)
+
+
+def load_yaml(file: Path) -> Any:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("流水线文件不存在 (pipeline file not found)", file=file) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"流水线文件不是 UTF-8 (pipeline file is not UTF-8): {exc}", file=file) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"YAML 语法错误 (YAML syntax error) {where}{problem}", file=file) from None
+
+
+def load_pipeline(file: str | Path) -> Pipeline:
+    """Read and validate one pipeline file (syntax and shape; plugin-specific
+    checks are in :func:`gongkai_etl.runner.check_pipeline`)."""
+    file = Path(file).resolve()
+    data = load_yaml(file)
+    if data is None:
+        raise ConfigError("流水线文件为空 (pipeline file is empty)", file=file)
+    data = _check_keys(file, "", data, TOP_KEYS)
+    if "source" not in data:
+        raise _err(file, "source", "缺少必需的键 (missing required key): expected `source: {plugin: NAME}`")
+    source = _check_keys(file, "source", data["source"], SOURCE_KEYS)
+    plugin = _expect(file, "source.plugin", source.get("plugin"), str, "the name of a source plugin")
+    options = _str_map(file, "source.options", source.get("options") or {})
+
+    inputs: dict[str, InputSpec] = {}
+    for name, raw in _str_map(file, "inputs", data.get("inputs") or {}).items():
+        if isinstance(raw, str):
+            raw = {"path": raw}
+        raw = _check_keys(file, f"inputs.{name}", raw, INPUT_KEYS)
+        if ("path" in raw) == ("url" in raw):
+            raise _err(file, f"inputs.{name}", "expected exactly one of `path` or `url`")
+        spec = InputSpec(name=name)
+        for key in ("path", "url", "format", "encoding", "records_path"):
+            if key in raw:
+                setattr(spec, key, _expect(file, f"inputs.{name}.{key}", raw[key], str, "text"))
+        if "sheet" in raw:
+            spec.sheet = _expect(file, f"inputs.{name}.sheet", raw["sheet"], (str, int), "a sheet name or index")
+        if "header_rows" in raw:
+            spec.header_rows = _expect(file, f"inputs.{name}.header_rows", raw["header_rows"], int, "a whole number")
+        for key in ("columns", "units"):
+            mapping = _str_map(file, f"inputs.{name}.{key}", raw.get(key) or {})
+            for k, v in mapping.items():
+                _expect(file, f"inputs.{name}.{key}.{k}", v, str, "text")
+            setattr(spec, key, mapping)
+        spec.fixed = _str_map(file, f"inputs.{name}.fixed", raw.get("fixed") or {})
+        spec.options = _str_map(file, f"inputs.{name}.options", raw.get("options") or {})
+        inputs[name] = spec
+
+    datasets = data.get("datasets") or []
+    _expect(file, "datasets", datasets, list, "a list of dataset ids")
+    for i, d in enumerate(datasets):
+        _expect(file, f"datasets[{i}]", d, str, "a dataset id")
+
+    output = _check_keys(file, "output", data.get("output") or {}, OUTPUT_KEYS)
+    out_dir_text = _expect(file, "output.dir", output.get("dir", "output"), str, "a folder path")
+    out_dir = Path(os.path.expanduser(out_dir_text))
+    out_dir = out_dir if out_dir.is_absolute() else (file.parent / out_dir)
+    formats = output.get("formats", ["parquet", "csv"])
+    _expect(file, "output.formats", formats, list, "a list such as [parquet, csv]")
+    for i, f in enumerate(formats):
+        _expect(file, f"output.formats[{i}]", f, str, "a format name")
+    if not formats:
+        raise _err(file, "output.formats", "expected at least one format")
+
+    ratio = data.get("max_reject_ratio", 0)
+    _expect(file, "max_reject_ratio", ratio, (int, float), "a number between 0 and 1")
+    if not 0 <= ratio <= 1:
+        raise _err(file, "max_reject_ratio", f"expected a number between 0 and 1, got {ratio!r}")
+    review = data.get("review", "auto")
+    if review not in ("auto", "required"):
+        raise _err(file, "review", f"expected `auto` or `required`, got {review!r}")
+
+    periods: list[Period] = []
+    if "periods" in data:
+        text = data["periods"]
+        if isinstance(text, list):
+            text = ",".join(str(x) for x in text)
+        text = _expect(file, "periods", str(text) if isinstance(text, int) else text, str, "periods like 2016-08..2016-10")
+        try:
+            periods = parse_periods(text)
+        except ConfigError as exc:
+            raise _err(file, "periods", exc.message) from None
+    first: dict[str, Period] = {}
+    raw_first = data.get("first_period")
+    if raw_first is not None:
+        items = raw_first if isinstance(raw_first, list) else [raw_first]
+        for i, item in enumerate(items):
+            try:
+                p = Period.parse(str(item))
+            except ConfigError as exc:
+                raise _err(file, f"first_period[{i}]", exc.message) from None
+            first[p.cadence.value] = p
+
+    deadlines = _str_map(file, "deadlines", data.get("deadlines") or {})
+    for k, v in deadlines.items():
+        _expect(file, f"deadlines.{k}", v, str, "a rule like `10 working days after period end`")
+    privacy = _str_map(file, "privacy", data.get("privacy") or {})
+    for k, v in privacy.items():
+        _expect(file, f"privacy.{k}", v, dict, "a mapping of policy overrides")
+    salt_env = _expect(file, "salt_env", data.get("salt_env", "GONGKAI_SALT"), str, "an environment variable name")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", salt_env):
+        raise _err(file, "salt_env", f"expected an environment variable name, got {salt_env!r}")
+    ledger = data.get("ledger")
+    ledger_path = None
+    if ledger is not None:
+        ledger_path = Path(_expect(file, "ledger", ledger, str, "a file path"))
+        ledger_path = ledger_path if ledger_path.is_absolute() else file.parent / ledger_path
+    batch_rows = _expect(file, "batch_rows", data.get("batch_rows", 131072), int, "a whole number of rows")
+    if batch_rows < 1:
+        raise _err(file, "batch_rows", "expected a positive number of rows")
+    site = _expect(file, "output.site", output.get("site", False), bool, "true or false")
+    base_url = _expect(file, "output.base_url", output.get("base_url", ""), str, "a URL")
+    pid = _expect(file, "pipeline", data.get("pipeline", file.stem), str, "a pipeline id")
+    title = _expect(file, "title", data.get("title", pid), str, "text")
+
+    return Pipeline(
+        file=file,
+        id=pid,
+        title=title,
+        source=plugin,
+        source_options=options,
+        inputs=inputs,
+        datasets=list(datasets),
+        output_dir=out_dir.resolve(),
+        formats=list(formats),
+        base_url=base_url,
+        site=site,
+        periods=periods,
+        first_period=first,
+        max_reject_ratio=float(ratio),
+        review=review,
+        deadlines=deadlines,
+        privacy=privacy,
+        salt_env=salt_env,
+        ledger_path=ledger_path,
+        batch_rows=batch_rows,
+        raw=data,
+    )
+
+
+def pipeline_files(paths: list[str | Path]) -> list[Path]:
+    """Expand folders into their ``*.yaml``/``*.yml`` files, sorted."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+            if not found:
+                raise ConfigError("文件夹中没有流水线 (no *.yaml pipeline files in folder)", file=path)
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise ConfigError("流水线文件不存在 (pipeline file not found)", file=path)
+    return out

@@ -1,0 +1,1 @@
+"""Transform stage: scalar normalizers (``normalize``) and their columnar twin (``columns``)."""

@@ -1,0 +1,111 @@
+"""CLI behaviour: documented one-line errors and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+def _pipeline(project: Path, text: str) -> Path:
+    path = project / "pipelines" / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD = (
+    "source: {plugin: shantytown}\n"
+    "inputs:\n"
+    "  projects: ../sample_data/shantytown/棚改项目清单.xlsx\n"
+    "  progress: ../sample_data/shantytown/棚改进度_{period}.xlsx\n"
+    "output: {dir: ../out}\n"
+)
+
+
+def _one_error_line(result) -> str:  # noqa: ANN001
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_misspelt_key_names_file_path_and_nearest(project: Path, etl) -> None:
+    path = _pipeline(project, GOOD.replace("output:", "ouptut:"))
+    result = etl("validate", str(path))
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert str(path) in line and "ouptut" in line and "did you mean 'output'?" in line
+
+
+def test_misspelt_nested_key(project: Path, etl) -> None:
+    path = _pipeline(project, GOOD.replace("output: {dir: ../out}", "output: {dri: ../out}"))
+    result = etl("run", str(path), "--period", "2016-08")
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert "output.dri" in line and "did you mean 'dir'?" in line
+
+
+def test_wrong_type(project: Path, etl) -> None:
+    path = _pipeline(project, GOOD + "max_reject_ratio: lots\n")
+    result = etl("validate", str(path))
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert "max_reject_ratio" in line and "expected a number between 0 and 1" in line
+
+
+def test_missing_input_file(project: Path, etl) -> None:
+    path = _pipeline(project, GOOD.replace("棚改进度_{period}", "进度_{period}"))
+    result = etl("run", str(path), "--period", "2016-08")
+    assert result.returncode == 2
+    err = [l for l in result.stderr.splitlines() if l.startswith("Error")]
+    assert err == [] or len(err) == 1
+    assert "进度_2016-08.xlsx" in result.stderr and "input file not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_dataset_and_plugin(project: Path, etl) -> None:
+    path = _pipeline(project, GOOD + "datasets: [shantytown_progres]\n")
+    line = _one_error_line(etl("validate", str(path)))
+    assert "did you mean 'shantytown_progress'?" in line
+    path = _pipeline(project, GOOD.replace("plugin: shantytown", "plugin: shantytwon"))
+    line = _one_error_line(etl("validate", str(path)))
+    assert "source.plugin" in line and "did you mean 'shantytown'?" in line
+
+
+def test_debug_shows_traceback(project: Path, etl) -> None:
+    path = _pipeline(project, GOOD.replace("output:", "ouptut:"))
+    result = etl("--debug", "validate", str(path))
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr
+
+
+def test_bad_period_is_usage_error(project: Path, etl) -> None:
+    result = etl("run", str(project / "pipelines/shantytown.yaml"), "--period", "2016-13")
+    assert result.returncode == 2
+    assert "2016-13" in _one_error_line(result)
+
+
+def test_datasets_and_schema(etl) -> None:
+    listed = etl("datasets")
+    assert listed.returncode == 0 and "shantytown_progress" in listed.stdout
+    table = etl("schema", "shantytown_progress")
+    assert table.returncode == 0 and "累计签约户数" in table.stdout
+    import json
+
+    schema = json.loads(etl("schema", "shantytown_progress", "--json").stdout)
+    assert schema["primaryKey"] == ["period", "project_id"]
+    assert {"name": "investment_cum", "title": "累计完成投资", "type": "number"}.items() <= schema["fields"][8].items()
+
+
+@pytest.mark.parametrize("fmt", ["json"])
+def test_json_log_format(project: Path, etl, fmt: str) -> None:
+    import json
+
+    result = etl("--log-format", fmt, "run", str(project / "pipelines/shantytown.yaml"), "--period", "2016-08")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    kinds = {e["event"] for e in events}
+    assert {"stage", "period"} <= kinds
+    period = next(e for e in events if e["event"] == "period")
+    assert {d["status"] for d in period["datasets"]} == {"published"}
