@@ -176,6 +176,15 @@ def _add_plugin_commands() -> None:
     reg.manager.hook.register_commands(app=app)
 
 
+def _click_exceptions():  # noqa: ANN202
+    """click's exception module: typer >= 0.20 vendors click as ``typer._click``."""
+    try:
+        from click import exceptions
+    except ImportError:
+        from typer._click import exceptions  # type: ignore[no-redef]
+    return exceptions
+
+
 def main() -> None:
     """Console-script entry point."""
     debug = "--debug" in sys.argv
@@ -197,11 +206,10 @@ def main() -> None:
         print("Error: interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
+        click_exc = _click_exceptions()
+        if isinstance(exc, typer.Abort):
             sys.exit(1)
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, click_exc.ClickException):
             exc.show()
             sys.exit(ExitCode.USAGE)
         raise

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import difflib
+import errno
 import os
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,11 @@ import pyarrow.compute as pc
 from gongkai_etl.context import RunContext
 from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Reject, Source, WriterSession
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.errors import ConfigError, DataError, ExitCode, GongkaiError, WaitingForReview
+from gongkai_etl.errors import ConfigError, DataError, ExitCode, GongkaiError, PublishError, WaitingForReview
 from gongkai_etl.ledger import Ledger
+from gongkai_etl.load.files import is_environment_failure, write_error
 from gongkai_etl.load.publish import Layout, StagedVersion, clean_staging, failpoint, finish_stage, publish_period, recover
+import gongkai_etl.load.catalog  # noqa: F401  registers on_publish: changelog, catalog.json, site
 from gongkai_etl.periods import Period
 from gongkai_etl.plugins import Registry, load_plugins
 from gongkai_etl.report import DatasetOutcome, PeriodOutcome, Reporter, RunReport, SilentReporter, StageInfo
@@ -73,6 +77,10 @@ def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tupl
     for key in (*pipeline.deadlines, *pipeline.privacy):
         if key not in known:
             raise ConfigError(f"{_section(pipeline, key)}.{key}: {_unknown('数据集 dataset', key, known)}", file=file)
+    from gongkai_etl.schedule.deadlines import deadline_plan
+
+    for d in chosen:  # deadline rules parse and name a date field of the dataset
+        deadline_plan(pipeline, d)
     return source, chosen
 
 
@@ -115,6 +123,8 @@ class Runner:
         self.reporter = reporter or SilentReporter()
         self.layout = Layout(pipeline.output_dir)
         self.run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        #: The day publications of this run count as made (``--as-of``); None: today.
+        self.as_of: date | None = None
 
     def open_ledger(self) -> Ledger:
         from gongkai_etl.errors import PublishError
@@ -123,7 +133,10 @@ class Runner:
             self.layout.state.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PublishError(f"无法创建输出目录 (cannot create the output folder): {exc.strerror}", file=self.layout.out) from None
-        return Ledger(self.pipeline.ledger_path or self.layout.state / "state.db")
+        try:
+            return Ledger(self.pipeline.ledger_path or self.layout.state / "state.db")
+        except sqlite3.Error as exc:
+            raise _environment_error(exc, "无法打开台账 (cannot open the ledger)", self.layout.state / "state.db") from None
 
     def run(self, periods: list[Period]) -> RunReport:
         report = RunReport(self.run_id, self.pipeline.id)
@@ -137,7 +150,9 @@ class Runner:
             totals = [0, 0, 0]
             hashes: dict[str, str] = {}
             errors: list[str] = []
-            for period in periods:
+            for i, period in enumerate(periods):
+                if i:
+                    failpoint("run:between-periods")
                 outcome = self.run_period(period, ledger, hashes)
                 report.periods.append(outcome)
                 for d in outcome.datasets:
@@ -153,6 +168,15 @@ class Runner:
                 self.run_id, result, rows_in=totals[0], rows_out=totals[1], rows_rejected=totals[2],
                 input_hashes=hashes, error="; ".join(errors) or None,
             )
+        except (OSError, sqlite3.Error) as exc:
+            raise _environment_error(exc, "写入输出失败 (writing the output failed)") from None
+        except PublishError as exc:
+            if is_environment_failure(exc):  # from run_period: the output refuses writes
+                try:
+                    ledger.finish_run(self.run_id, "failed", error=str(exc))
+                except (OSError, sqlite3.Error):
+                    pass  # the ledger is on the same broken file system
+            raise
         finally:
             ledger.close()
         return report
@@ -172,6 +196,9 @@ class Runner:
             outcome.exit_code = ExitCode.USAGE
             self.reporter.warn(outcome.error, period=period.key)
             return outcome
+        from gongkai_etl.schedule.due import input_fingerprint, record_input_check
+
+        fingerprint = input_fingerprint(self.pipeline, period)
         ctx = RunContext(self.pipeline, self.source, self.registry, period, datasets, self.layout, ledger)
         runs: dict[str, _DatasetRun] = {}
         try:
@@ -179,17 +206,23 @@ class Runner:
             staged = self._finish(ctx, period, runs)
             outcome.excluded_rows = len(ctx.excluded)
             self._publish(ctx, period, runs, staged, ledger)
+        except (OSError, sqlite3.Error) as exc:
+            self._discard(runs)
+            raise _environment_error(exc, "写入输出失败 (writing the output failed)", period=period.key) from None
         except GongkaiError as exc:
             exc.period = exc.period or period.key
-            outcome.error = str(exc)
+            outcome.error = _redact(str(exc))  # a message may quote a raw cell: logs, reports, ledger get it masked
             outcome.exit_code = int(exc.exit_code)
             self._discard(runs)
+            if is_environment_failure(exc):
+                raise  # a full or read-only output: stop the run, one `Error:` line
             if not isinstance(exc, WaitingForReview):
-                self.reporter.warn(str(exc), period=period.key, exit_code=int(exc.exit_code))
+                self.reporter.warn(outcome.error, period=period.key, exit_code=int(exc.exit_code))
         finally:
             hashes.update(ctx.input_hashes)
             for r in runs.values():
                 outcome.datasets.append(r.outcome)
+        record_input_check(ledger, self.pipeline, period, fingerprint, outcome, self.run_id)
         return outcome
 
     def _process(self, ctx: RunContext, period: Period, datasets: list[Dataset], runs: dict[str, _DatasetRun]) -> None:
@@ -197,7 +230,7 @@ class Runner:
         pending: dict[str, list[pa.Table]] = {d.id: [] for d in datasets}
         for d in datasets:
             runs[d.id] = self._open_run(d, period)
-        units = ctx.units()
+        units: dict[str, str] = {}  # units travel as column metadata from ctx.read
         gen = iter(self.source.extract(ctx))
         while True:
             started = time.perf_counter()
@@ -220,6 +253,8 @@ class Runner:
             table = pa.concat_tables(tables, promote_options="permissive") if tables else None
             if table is not None:
                 self._chunk(ctx, runs[ds_id], table, units)
+        for message in ctx.warnings:
+            self.reporter.warn(message, period=period.key)
         failpoint("run:after-extract")
 
     def _open_run(self, dataset: Dataset, period: Period) -> _DatasetRun:
@@ -273,6 +308,7 @@ class Runner:
         for session, _ in run.sessions.values():
             for batch in table.to_batches():
                 session.write(batch)
+            failpoint("stage:after-write")
 
     def _finish(self, ctx: RunContext, period: Period, runs: dict[str, _DatasetRun]) -> dict[str, StagedVersion]:
         from gongkai_etl.transform.privacy_stage import findings_error
@@ -288,6 +324,7 @@ class Runner:
                 self._write(r, r.schema.empty_table())
             for session, _ in r.sessions.values():
                 session.close()
+                failpoint("stage:after-close")
         if findings:
             raise findings_error(findings)
         if rows_in and rejected / rows_in > self.pipeline.max_reject_ratio:
@@ -333,17 +370,32 @@ class Runner:
         if self.review_required():
             from gongkai_etl.review import hold_for_review
 
-            hold_for_review(self, period, runs, staged, ledger)
+            hold_for_review(self, period, runs, staged, ledger, inputs=ctx.input_hashes)
             return
-        for ds_id, sv in staged.items():
+        for i, (ds_id, sv) in enumerate(staged.items()):
+            if i:
+                failpoint("run:between-datasets")
             r = runs[ds_id]
             t = time.perf_counter()
-            version = publish_period(self.layout, ledger, r.dataset, sv, run_id=self.run_id, pipeline=self.pipeline.id)
+            version = publish_period(
+                self.layout, ledger, r.dataset, sv, run_id=self.run_id, pipeline=self.pipeline.id,
+                published_on=self.published_on.isoformat(),
+            )
             r.outcome.version = version
             r.outcome.status = "published" if version else "unchanged"
+            if version:
+                from gongkai_etl.schedule.timeliness import assess_version
+
+                r.outcome.timeliness = assess_version(
+                    self.layout, ledger, self.pipeline, r.dataset, period.key, version, self.published_on, self.run_id
+                )
             info = StageInfo("publish", ds_id, period.key, sv.rows, sv.rows if version else 0, 0, time.perf_counter() - t)
             r.outcome.stages.append(info)
             self.reporter.stage(info)
+
+    @property
+    def published_on(self) -> date:
+        return self.as_of or date.today()
 
     def review_required(self) -> bool:
         if self.pipeline.review == "required":
@@ -362,6 +414,22 @@ class Runner:
             if r.outcome.status == "pending":
                 r.outcome.status = "failed"
                 shutil.rmtree(r.stage_dir, ignore_errors=True)
+
+
+def _environment_error(exc: OSError | sqlite3.Error, message: str, file: Path | None = None, **where: Any) -> PublishError:
+    """A write failure of the output's file system (full, read-only, ...) as a
+    PublishError that stops the run; sqlite's own errors count as such."""
+    if isinstance(exc, OSError):
+        return write_error(message, exc, file, **where)
+    err = PublishError(f"{message}: 台账 ledger: {exc}", file=file, **where)
+    err.os_errno = errno.EIO  # type: ignore[attr-defined]
+    return err
+
+
+def _redact(text: str) -> str:
+    from gongkai_etl.transform.pii import redact
+
+    return redact(text)
 
 
 def _combined(hashes: dict[str, str]) -> str:

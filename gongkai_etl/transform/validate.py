@@ -45,7 +45,9 @@ def normalize_and_validate(
     """Return (typed table: dataset fields + ``_row`` + ``_file``, rejects).
 
     Columns of ``table`` that are not dataset fields are kept as they are
-    (the protect stage may need them for salted keys) and dropped later.
+    (the protect stage may need them for salted keys) and dropped later. A
+    column's unit comes from its ``source_unit`` field metadata (set by
+    ``ctx.read`` from the pipeline's ``units:``), else from ``units``.
     """
     units = units or {}
     n = table.num_rows
@@ -56,15 +58,18 @@ def normalize_and_validate(
     for f in dataset.fields:
         if f.name in table.column_names:
             raw = table.column(f.name)
-            typed, errors = normalize_column(raw, f, source_unit=units.get(f.name))
-            bad = pc.is_valid(errors)
-            if pc.any(bad).as_py():
-                rejects += _rejects_where(bad, raw, rows, files, f.name, errors)
+            meta = table.schema.field(f.name).metadata or {}
+            unit = meta.get(b"source_unit", b"").decode() or units.get(f.name)
+            typed, errors = normalize_column(raw, f, source_unit=unit)
+            failed = pc.is_valid(errors)
+            if pc.any(failed).as_py():
+                rejects += _rejects_where(failed, raw, rows, files, f.name, errors)
         else:
             raw = pa.nulls(n, pa.string())
             typed = pa.nulls(n, f.arrow_type)
+            failed = None
         columns[f.name] = typed
-        rejects += _check_constraints(f, typed, raw, rows, files)
+        rejects += _check_constraints(f, typed, raw, rows, files, failed)
     for extra in table.column_names:
         if extra not in columns:
             columns[extra] = table.column(extra)
@@ -75,16 +80,18 @@ def normalize_and_validate(
 
 
 def _check_constraints(
-    f: Field, typed: pa.Array | pa.ChunkedArray, raw: pa.Array | pa.ChunkedArray, rows: list[int | None], files: list[str] | None
+    f: Field,
+    typed: pa.Array | pa.ChunkedArray,
+    raw: pa.Array | pa.ChunkedArray,
+    rows: list[int | None],
+    files: list[str] | None,
+    failed: pa.Array | None = None,
 ) -> list[Reject]:
     out: list[Reject] = []
     if f.required:
-        # a value that failed to parse is already rejected with its own reason
-        raw_missing = pc.is_null(raw) if raw.type == pa.null() else pc.is_null(raw)
-        missing = pc.and_(pc.is_null(typed), raw_missing) if raw.type != pa.null() else pc.is_null(typed)
-        if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
-            blank = pc.equal(pc.utf8_trim_whitespace(raw), "")
-            missing = pc.and_(pc.is_null(typed), pc.or_(pc.is_null(raw), pc.fill_null(blank, False)))
+        # A value that failed to parse is already rejected with its own reason;
+        # every other null (empty, blank, NA, -) is a missing required value.
+        missing = pc.is_null(typed) if failed is None else pc.and_(pc.is_null(typed), pc.invert(failed))
         out += _rejects_where(missing, raw, rows, files, f.name, f"必填字段为空 (required field {f.title_zh} is missing)")
     if f.enum:
         allowed = pa.array(list(f.enum), pa.string())
