@@ -1,0 +1,546 @@
+"""Social assistance (社会救助): 城乡低保 and 特困 monthly, 医疗救助 and 临时救助 quarterly.
+
+Plan section 三(二): 按月公开低保对象、特困人员相关信息，按季度公开医疗救助、临时救助
+开展情况 (人次数、资金支出). Raw inputs as the civil affairs bureau keeps them: the
+monthly 低保 list collated from the street offices (CSV, often GBK, full of
+personal data), a monthly statistics workbook (title row, merged two-row
+header, 合计 row) and the quarterly JSON export of the civil-affairs system.
+
+The public list is the sensitive one. Only the columns the list publishes are
+read from the raw file, plus the ID number, which is needed for the salted
+``record_key`` and is dropped by the privacy policy; phone, address and the
+free-text remarks are never read at all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from gongkai_etl import hookimpl
+from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Reject, Source, SourceContext
+from gongkai_etl.datasets import Dataset, Field
+from gongkai_etl.divisions import division_code
+from gongkai_etl.errors import ConfigError, NormalizeError
+from gongkai_etl.periods import Cadence, Period
+from gongkai_etl.transform.pii import id18_check_char, is_valid_id18, mask_id, salted_key
+
+PUBLISHER = "北京市朝阳区民政局 (Chaoyang District Civil Affairs Bureau)"
+DOMAIN = "社会救助 social assistance"
+
+DIBAO_CATEGORIES = ("城市低保", "农村低保")
+MONTHLY_CATEGORIES = ("城市低保", "农村低保", "城市特困", "农村特困")
+QUARTERLY_CATEGORIES = ("医疗救助-资助参保", "医疗救助-直接救助", "临时救助")
+CHANGE_TYPES = ("新增", "停保", "续保")
+
+# Spellings departments use for the same category; anything else goes to the
+# enum check and is rejected with the allowed values listed.
+CATEGORY_SYNONYMS = {
+    "城镇低保": "城市低保",
+    "城市最低生活保障": "城市低保",
+    "农村最低生活保障": "农村低保",
+    "城镇特困": "城市特困",
+    "城市特困供养": "城市特困",
+    "农村特困供养": "农村特困",
+    "农村五保": "农村特困",
+    "医疗救助资助参保": "医疗救助-资助参保",
+    "医疗救助直接救助": "医疗救助-直接救助",
+    "资助参保": "医疗救助-资助参保",
+    "直接救助": "医疗救助-直接救助",
+}
+CHANGE_SYNONYMS = {"新纳入": "新增", "新增保": "新增", "停发": "停保", "退出": "停保", "正常": "续保", "继续": "续保"}
+
+PERIOD_MONTH = Field("period", "期间", required=True, pattern=r"\d{4}-\d{2}", title_en="period (month)")
+PERIOD_QUARTER = Field("period", "期间", required=True, pattern=r"\d{4}Q[1-4]", title_en="period (quarter)")
+STREET = Field("street", "街道(地区)", required=True, title_en="street or area")
+DIVISION = Field("division_code", "区划代码", required=True, pattern=r"\d{12}", title_en="division code")
+
+MONTHLY_STATS = Dataset(
+    id="sa_monthly_stats",
+    title_zh="朝阳区城乡低保和特困人员救助供养月度统计",
+    title_en="Chaoyang minimum living allowance and extreme-poverty support, monthly statistics",
+    description=(
+        "各街道(地区)每月城市低保、农村低保、城市特困、农村特困的保障户数、保障人数、当月与本年累计资金支出"
+        "(万元)及保障标准(元/人·月)。保障人数不少于保障户数；本年累计支出年内逐月不减。"
+    ),
+    publisher=PUBLISHER,
+    domain=DOMAIN,
+    keywords=("低保", "特困供养", "社会救助", "minimum living allowance", "dibao"),
+    cadence=Cadence.MONTHLY,
+    primary_key=("period", "division_code", "category"),
+    headline="persons",
+    deadline="10 working days after period end",
+    review="auto",  # TODO(review gate, separate issue): "required" once `etl review` is wired in
+    fields=(
+        PERIOD_MONTH,
+        STREET,
+        DIVISION,
+        Field("category", "救助类别", required=True, enum=MONTHLY_CATEGORIES, title_en="category"),
+        Field("households", "保障户数", type="integer", unit="户", required=True, minimum=0, title_en="households"),
+        Field("persons", "保障人数", type="integer", unit="人", required=True, minimum=0, title_en="persons"),
+        Field("expenditure_month", "本月资金支出", type="decimal", unit="万元", required=True, minimum=0, scale=2,
+              title_en="expenditure this month"),
+        Field("expenditure_ytd", "本年累计资金支出", type="decimal", unit="万元", required=True, minimum=0, scale=2,
+              title_en="expenditure year to date"),
+        Field("standard_amount", "保障标准", type="decimal", unit="元/人·月", minimum=0, scale=2,
+              title_en="standard amount per person and month"),
+    ),
+)
+
+PUBLIC_LIST = Dataset(
+    id="sa_dibao_public_list",
+    title_zh="朝阳区城乡低保家庭享受保障情况公示",
+    title_en="Chaoyang minimum living allowance households, monthly public list",
+    description=(
+        "城乡低保家庭按月公示：街道、社区、户主姓名(遮蔽，如 王*、李*华)、保障人口、月保障金额(元)、类别和变动类型。"
+        "记录编号 record_key 是户主身份证号加盐(密钥不公开)后的散列，同一户各月相同，无法还原身份证号；"
+        "身份证号、电话、住址、收入和备注一律不公开。变动类型与上月名单比较得出：上月没有的为新增，上月有的为续保；"
+        "上月有而本月没有的户以“停保”列出，月保障金额记为 0、保障人口为停保前人数。"
+        "Change types compare with the previous month's list; households that left are listed as 停保 with amount 0 "
+        "and their last household size."
+    ),
+    publisher=PUBLISHER,
+    domain=DOMAIN,
+    keywords=("低保", "公示", "最低生活保障", "dibao", "public list"),
+    cadence=Cadence.MONTHLY,
+    primary_key=("period", "record_key"),
+    headline="monthly_amount",
+    deadline="10 working days after period end",
+    privacy={
+        # Raw columns that must never reach the output, even if a pipeline maps
+        # them in later: the policy drops them whatever the source yields.
+        "drop": ["id_number", "phone", "address", "income", "remarks"],
+        "mask": {"head_name": "name"},
+        "name_fields": ["head_name"],
+        "salted_keys": {"record_key": ["id_number"]},
+    },
+    review="auto",  # TODO(review gate, separate issue): personal data; should become "required"
+    fields=(
+        PERIOD_MONTH,
+        Field("record_key", "记录编号", required=True, pattern=r"[0-9a-f]{32}",
+              title_en="record key (salted hash of the ID number)"),
+        STREET,
+        DIVISION,
+        Field("community", "社区(村)", title_en="community or village"),
+        Field("head_name", "户主姓名", required=True, title_en="head of household (masked)"),
+        Field("persons", "保障人口", type="integer", unit="人", required=True, minimum=1, title_en="persons covered"),
+        Field("monthly_amount", "月保障金额", type="decimal", unit="元", required=True, minimum=0, scale=2,
+              title_en="monthly amount"),
+        Field("category", "类别", required=True, enum=DIBAO_CATEGORIES, title_en="category"),
+        Field("change_type", "变动类型", enum=CHANGE_TYPES, title_en="change against the previous month"),
+    ),
+)
+
+QUARTERLY_STATS = Dataset(
+    id="sa_quarterly_stats",
+    title_zh="朝阳区医疗救助和临时救助季度情况",
+    title_en="Chaoyang medical and temporary assistance, quarterly",
+    description="各街道(地区)每季度医疗救助(资助参保、直接救助)和临时救助的救助人次数与资金支出(万元)。",
+    publisher=PUBLISHER,
+    domain=DOMAIN,
+    keywords=("医疗救助", "临时救助", "社会救助", "medical assistance", "temporary assistance"),
+    cadence=Cadence.QUARTERLY,
+    primary_key=("period", "division_code", "category"),
+    headline="expenditure",
+    deadline="20 working days after period end",
+    review="auto",  # TODO(review gate, separate issue)
+    fields=(
+        PERIOD_QUARTER,
+        STREET,
+        DIVISION,
+        Field("category", "救助类别", required=True, enum=QUARTERLY_CATEGORIES, title_en="category"),
+        Field("person_times", "救助人次数", type="integer", unit="人次", required=True, minimum=0, title_en="person-times"),
+        Field("expenditure", "资金支出", type="decimal", unit="万元", required=True, minimum=0, scale=2,
+              title_en="expenditure"),
+    ),
+)
+
+
+class SocialAssistanceSource(Source):
+    name = "social_assistance"
+    title_zh = "社会救助"
+    title_en = "social assistance"
+    datasets = (MONTHLY_STATS, PUBLIC_LIST, QUARTERLY_STATS)
+    # Every input serves one cadence only, but the engine's missing-input check
+    # (`etl run --due`, schedule/due.py) looks for every required input in every
+    # period, so a monthly period would wait for the quarterly JSON and 2016Q3
+    # for a monthly workbook, forever. Until an input can say which datasets it
+    # feeds, they are declared not required; a file that is really missing still
+    # fails its period with "输入文件不存在 (input file not found)" when read.
+    inputs = (
+        InputDecl(
+            "dibao_list",
+            columns={
+                "street": ("街道", "街道(地区)", "所属街道", "街乡"),
+                "community": ("社区", "社区(村)", "所属社区", "居(村)委会"),
+                "head_name": ("户主姓名", "户主", "姓名"),
+                "id_number": ("身份证号", "身份证号码", "户主身份证号", "公民身份号码"),
+                "persons": ("保障人口", "保障人数", "享受人数"),
+                "monthly_amount": ("月保障金额", "月保障金额(元)", "保障金额", "发放金额"),
+                "category": ("类别", "保障类别", "低保类别"),
+                "change_type": ("变动类型", "变动情况", "增减情况"),
+            },
+            optional_columns=("community", "change_type"),
+            required=False,
+            description="低保名单 monthly list of households (csv, one per month; the previous month's file "
+            "is read too, to derive change types)",
+        ),
+        InputDecl(
+            "stats",
+            columns={
+                "street": ("街道(地区)", "街道", "街乡", "单位"),
+                "category": ("类别", "救助类别", "保障类别"),
+                "households": ("保障户数(户)", "保障户数", "户数"),
+                "persons": ("保障人数(人)", "保障人数", "人数"),
+                "expenditure_month": ("资金支出(万元)/本月", "资金支出/本月", "本月支出", "本月资金支出"),
+                "expenditure_ytd": ("资金支出(万元)/本年累计", "资金支出/本年累计", "本年累计支出", "累计支出"),
+                "standard_amount": ("保障标准(元/人·月)", "保障标准"),
+            },
+            optional_columns=("standard_amount",),
+            required=False,
+            description="低保特困统计 monthly statistics (xlsx, one per month)",
+        ),
+        InputDecl(
+            "quarterly",
+            columns={
+                "street": ("jdmc", "街道名称", "街道"),
+                "category": ("jzlx", "救助类型", "救助类别"),
+                "subcategory": ("jzxm", "救助项目", "救助方式"),
+                "person_times": ("jzrc", "救助人次", "救助人次数"),
+                "expenditure": ("zjzc", "资金支出", "资金支出(万元)"),
+            },
+            optional_columns=("subcategory",),
+            required=False,
+            description="医疗救助、临时救助 quarterly export of the civil-affairs system (json, one per quarter)",
+        ),
+    )
+
+    def extract(self, ctx: SourceContext) -> Iterator[Batch]:
+        wanted = _wanted(ctx)
+        if MONTHLY_STATS.id in wanted:
+            yield Batch(MONTHLY_STATS.id, _monthly_stats(ctx))
+        if PUBLIC_LIST.id in wanted:
+            yield Batch(PUBLIC_LIST.id, _public_list(ctx))
+        if QUARTERLY_STATS.id in wanted:
+            yield Batch(QUARTERLY_STATS.id, _quarterly_stats(ctx))
+
+    def check(self, ctx: SourceContext, dataset: Dataset, table: pa.Table) -> Iterable[Reject]:
+        rows = table.column(ROW_COLUMN).to_pylist()
+        files = table.column(FILE_COLUMN).to_pylist() if FILE_COLUMN in table.column_names else [""] * len(rows)
+        rejects = _street_rejects(table, rows, files)
+        if dataset.id == MONTHLY_STATS.id:
+            rejects += _persons_rejects(table, rows, files)
+            rejects += _ytd_rejects(ctx, table, rows, files)
+        elif dataset.id == PUBLIC_LIST.id:
+            rejects += _id_rejects(table, rows, files)
+        elif dataset.id == QUARTERLY_STATS.id:
+            rejects += _person_times_rejects(table, rows, files)
+        return rejects
+
+
+# --- extract -------------------------------------------------------------------
+
+
+def _wanted(ctx: SourceContext) -> set[str]:
+    ids = getattr(ctx, "dataset_ids", None)
+    return set(ids()) if callable(ids) else {d.id for d in SocialAssistanceSource.datasets}
+
+
+def _texts(table: pa.Table, name: str) -> list[Any]:
+    return table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
+
+
+def _codes(streets: list[Any]) -> list[str | None]:
+    out: list[str | None] = []
+    for s in streets:
+        try:
+            out.append(division_code(s) if s and str(s).strip() else None)
+        except NormalizeError:
+            out.append(None)  # check() rejects it, naming the street
+    return out
+
+
+def _category(value: Any) -> Any:
+    if value is None:
+        return None
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    return CATEGORY_SYNONYMS.get(text, text)
+
+
+def _table(columns: dict[str, list[Any]], rows: list[Any], files: list[Any], raw: pa.Table) -> pa.Table:
+    """Text columns plus ``_row``/``_file``. A column taken over from the raw table
+    keeps its field metadata: that is where ctx.read puts the pipeline's
+    ``units:`` for it (``source_unit``), which the engine converts from."""
+    fields = []
+    for name in columns:
+        meta = raw.schema.field(name).metadata if name in raw.column_names else None
+        fields.append(pa.field(name, pa.string(), metadata=meta))
+    fields += [pa.field(ROW_COLUMN, pa.int64()), pa.field(FILE_COLUMN, pa.string())]
+    arrays = [pa.array(values, pa.string()) for values in columns.values()]
+    arrays += [pa.array(rows, pa.int64()), pa.array(files, pa.string())]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _monthly_stats(ctx: SourceContext) -> pa.Table:
+    raw = ctx.read("stats").to_table()
+    n = raw.num_rows
+    streets = _texts(raw, "street")
+    columns = {
+        "period": [ctx.period.key] * n,
+        "street": streets,
+        "division_code": _codes(streets),
+        "category": [_category(v) for v in _texts(raw, "category")],
+    }
+    for name in ("households", "persons", "expenditure_month", "expenditure_ytd", "standard_amount"):
+        columns[name] = _texts(raw, name)
+    return _table(columns, _texts(raw, ROW_COLUMN), _texts(raw, FILE_COLUMN), raw)
+
+
+def _quarterly_stats(ctx: SourceContext) -> pa.Table:
+    raw = ctx.read("quarterly").to_table()
+    n = raw.num_rows
+    streets = _texts(raw, "street")
+    categories: list[Any] = []
+    for main, sub in zip(_texts(raw, "category"), _texts(raw, "subcategory")):
+        # The system exports 医疗救助 + 资助参保 as two fields; 临时救助 has no sub-item.
+        main_text = _category(main)
+        sub_text = _category(sub)
+        if main_text and sub_text and not main_text.endswith(sub_text.split("-")[-1]):
+            categories.append(f"{main_text}-{sub_text.split('-')[-1]}")
+        else:
+            categories.append(main_text)
+    columns = {
+        "period": [ctx.period.key] * n,
+        "street": streets,
+        "division_code": _codes(streets),
+        "category": categories,
+        "person_times": _texts(raw, "person_times"),
+        "expenditure": _texts(raw, "expenditure"),
+    }
+    return _table(columns, _texts(raw, ROW_COLUMN), _texts(raw, FILE_COLUMN), raw)
+
+
+# --- the public list -------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+
+
+def canonical_id(value: Any) -> str | None:
+    """The ID number as the key is made from: half-width, no spaces, upper-case
+    X; a valid old 15-digit number is upgraded to its 18-digit form, so a
+    household keeps its record_key when its head re-registers."""
+    if value is None:
+        return None
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).upper()
+    if not text:
+        return None
+    if len(text) == 15 and text.isascii() and text.isdigit() and _valid_birth("19" + text[6:12]):
+        first17 = text[:6] + "19" + text[6:]
+        return first17 + id18_check_char(first17)
+    return text
+
+
+def _valid_birth(yyyymmdd: str) -> bool:
+    try:
+        return date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8])) <= date.today()
+    except ValueError:
+        return False
+
+
+def _clean_name(value: Any) -> Any:
+    # '王 芳' is 王芳 typed to line up with longer names; left as is, the mask
+    # would keep the given name (王**芳 instead of 王*).
+    return None if value is None else _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
+
+
+def _change(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = _SPACES.sub("", str(value))
+    return CHANGE_SYNONYMS.get(text, text) or None
+
+
+def _previous_list(ctx: SourceContext) -> pa.Table | None:
+    """The previous month's raw list, or None when there is none to compare with."""
+    prev = ctx.period.previous()
+    location = getattr(ctx, "location", None)
+    if callable(location) and location("dibao_list", prev) == location("dibao_list", ctx.period):
+        return None  # one fixed file for every month: nothing to compare with
+    if not ctx.has_input("dibao_list", period=prev):
+        return None
+    return ctx.read("dibao_list", period=prev).to_table()
+
+
+def _public_list(ctx: SourceContext) -> pa.Table:
+    salt = ctx.salt
+    if not salt:
+        pipeline = getattr(ctx, "pipeline", None)
+        env = getattr(pipeline, "salt_env", "GONGKAI_SALT")
+        raise ConfigError(
+            f"盐值未配置，无法生成低保名单的记录编号 (salt not configured; sa_dibao_public_list needs it for "
+            f"record_key): 请设置环境变量 {env} (set the environment variable {env}, or name another one with "
+            f"salt_env in the pipeline)",
+            dataset=PUBLIC_LIST.id,
+            field="record_key",
+        )
+    raw = ctx.read("dibao_list").to_table()
+    ids = [canonical_id(v) for v in _texts(raw, "id_number")]
+    given = [_change(v) for v in _texts(raw, "change_type")]
+    has_change = any(given)  # the list states its own changes (an empty column does not count)
+    previous = _previous_list(ctx)
+    baseline: set[str] | None = None
+    if previous is not None:
+        # Only valid IDs: a row whose ID was unusable last month was rejected
+        # then and cannot be matched now.
+        baseline = {i for i in map(canonical_id, _texts(previous, "id_number")) if i and is_valid_id18(i)}
+    changes: list[str | None] = []
+    for i, given_change in zip(ids, given):
+        if given_change:
+            changes.append(given_change)
+        elif baseline is None or not i:
+            changes.append(None)  # no previous list: the change is unknown, not 新增
+        else:
+            changes.append("续保" if i in baseline else "新增")
+    columns: dict[str, list[Any]] = {
+        "street": _texts(raw, "street"),
+        "community": _texts(raw, "community"),
+        "head_name": [_clean_name(v) for v in _texts(raw, "head_name")],
+        "id_number": ids,
+        "persons": _texts(raw, "persons"),
+        "monthly_amount": _texts(raw, "monthly_amount"),
+        "category": [_category(v) for v in _texts(raw, "category")],
+        "change_type": changes,
+    }
+    rows, files = _texts(raw, ROW_COLUMN), _texts(raw, FILE_COLUMN)
+    if previous is not None and baseline is not None and not has_change:
+        # 停保: in last month's list, not in this one. Listed with amount 0 and
+        # the last household size, so the public sees who left.
+        now = {i for i in ids if i}
+        prev_ids = [canonical_id(v) for v in _texts(previous, "id_number")]
+        prev_cols = {name: _texts(previous, name) for name in ("street", "community", "head_name", "persons", "category")}
+        prev_rows, prev_files = _texts(previous, ROW_COLUMN), _texts(previous, FILE_COLUMN)
+        seen: set[str] = set()
+        for j, pid in enumerate(prev_ids):
+            if not pid or pid not in baseline or pid in now or pid in seen:
+                continue
+            seen.add(pid)
+            columns["street"].append(prev_cols["street"][j])
+            columns["community"].append(prev_cols["community"][j])
+            columns["head_name"].append(_clean_name(prev_cols["head_name"][j]))
+            columns["id_number"].append(pid)
+            columns["persons"].append(prev_cols["persons"][j])
+            columns["monthly_amount"].append("0")
+            columns["category"].append(_category(prev_cols["category"][j]))
+            columns["change_type"].append("停保")
+            rows.append(prev_rows[j])
+            files.append(prev_files[j])
+    n = len(columns["id_number"])
+    columns["period"] = [ctx.period.key] * n
+    columns["division_code"] = _codes(columns["street"])
+    # The key is needed before the protect stage (primary-key uniqueness runs
+    # on it); the policy's salted_keys recomputes the very same value from the
+    # canonical id_number, which it then drops.
+    columns["record_key"] = [salted_key(salt, i) if i and is_valid_id18(i) else None for i in columns["id_number"]]
+    return _table(columns, rows, files, raw)
+
+
+# --- checks --------------------------------------------------------------------
+
+
+def _street_rejects(table: pa.Table, rows: list[Any], files: list[Any]) -> list[Reject]:
+    out: list[Reject] = []
+    if "street" not in table.column_names or "division_code" not in table.column_names:
+        return out
+    for i, (street, code) in enumerate(zip(table.column("street").to_pylist(), table.column("division_code").to_pylist())):
+        if street and code is None:
+            out.append(Reject(i, rows[i], "street", street,
+                              "不是朝阳区的街道或地区 (not a street or area of Chaoyang; expected one of its 43 街道/地区)",
+                              files[i]))
+    return out
+
+
+def _persons_rejects(table: pa.Table, rows: list[Any], files: list[Any]) -> list[Reject]:
+    out: list[Reject] = []
+    households = table.column("households").to_pylist()
+    persons = table.column("persons").to_pylist()
+    for i, (h, p) in enumerate(zip(households, persons)):
+        if h is None or p is None or p >= h:
+            continue
+        if p == 0:
+            reason = f"保障人数为 0 而保障户数为 {h} (persons is 0 while households is {h}; expected persons >= households)"
+        else:
+            reason = f"保障人数 {p} 少于保障户数 {h} (persons {p} below households {h}; expected persons >= households)"
+        out.append(Reject(i, rows[i], "persons", str(p), reason, files[i]))
+    return out
+
+
+def _ytd_rejects(ctx: SourceContext, table: pa.Table, rows: list[Any], files: list[Any]) -> list[Reject]:
+    out: list[Reject] = []
+    month = table.column("expenditure_month").to_pylist()
+    ytd = table.column("expenditure_ytd").to_pylist()
+    for i, (m, y) in enumerate(zip(month, ytd)):
+        if m is not None and y is not None and y < m:
+            out.append(Reject(i, rows[i], "expenditure_ytd", str(y),
+                              f"本年累计支出 {y} 小于本月支出 {m} (year-to-date expenditure below this month's {m}; "
+                              f"expected year to date >= month)", files[i]))
+    period: Period = ctx.period
+    if period.index == 1:
+        return out  # January starts a new year: nothing to compare with
+    previous = ctx.published(MONTHLY_STATS.id, period.previous())
+    if previous is None or previous.num_rows == 0:
+        return out
+    before = {
+        (code, cat): value
+        for code, cat, value in zip(
+            previous.column("division_code").to_pylist(),
+            previous.column("category").to_pylist(),
+            previous.column("expenditure_ytd").to_pylist(),
+        )
+    }
+    keys = zip(table.column("division_code").to_pylist(), table.column("category").to_pylist())
+    for i, key in enumerate(keys):
+        last = before.get(key)
+        if last is None or ytd[i] is None or ytd[i] >= last:
+            continue
+        out.append(Reject(i, rows[i], "expenditure_ytd", str(ytd[i]),
+                          f"本年累计支出 {ytd[i]} 比上月公布的 {last} 减少 (year-to-date expenditure below last month's "
+                          f"published {last}; expected it never to decrease within a year)", files[i]))
+    return out
+
+
+def _id_rejects(table: pa.Table, rows: list[Any], files: list[Any]) -> list[Reject]:
+    """An unusable ID number gives no record_key: say why, naming id_number.
+    The value is shown masked: the rejects file is private, but is mailed around."""
+    out: list[Reject] = []
+    for i, value in enumerate(_texts(table, "id_number")):
+        if not value:
+            out.append(Reject(i, rows[i], "id_number", "",
+                              "身份证号为空，无法生成记录编号 (ID number missing; no record_key can be made)", files[i]))
+        elif not is_valid_id18(value):
+            out.append(Reject(i, rows[i], "id_number", mask_id(value),
+                              "身份证号无效：格式、出生日期或校验位不符 GB 11643 (not a valid resident ID number: shape, "
+                              "birth date or check character; expected 18 characters per GB 11643 or a 15-digit old number)",
+                              files[i]))
+    return out
+
+
+def _person_times_rejects(table: pa.Table, rows: list[Any], files: list[Any]) -> list[Reject]:
+    out: list[Reject] = []
+    times = table.column("person_times").to_pylist()
+    money = table.column("expenditure").to_pylist()
+    for i, (t, m) in enumerate(zip(times, money)):
+        if t == 0 and m is not None and m > 0:
+            out.append(Reject(i, rows[i], "person_times", "0",
+                              f"救助人次数为 0 却有资金支出 {m} 万元 (0 person-times but {m} 万元 spent; expected "
+                              f"person-times > 0 when money was spent)", files[i]))
+    return out
+
+
+@hookimpl
+def register_sources() -> list[Source]:
+    return [SocialAssistanceSource()]
