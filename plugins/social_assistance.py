@@ -20,7 +20,9 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from gongkai_etl import hookimpl
 from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Reject, Source, SourceContext
@@ -28,7 +30,8 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_code
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl.periods import Cadence, Period
-from gongkai_etl.transform.pii import id18_check_char, is_valid_id18, mask_id, salted_key
+from gongkai_etl.transform.pii import id18_check_char, mask_id
+from gongkai_etl.transform.privacy import salted_hexes
 
 PUBLISHER = "北京市朝阳区民政局 (Chaoyang District Civil Affairs Bureau)"
 DOMAIN = "社会救助 social assistance"
@@ -75,7 +78,7 @@ MONTHLY_STATS = Dataset(
     primary_key=("period", "division_code", "category"),
     headline="persons",
     deadline="10 working days after period end",
-    review="auto",  # TODO(review gate, separate issue): "required" once `etl review` is wired in
+    review="required",  # 先审查后公开: social-assistance data waits for `etl review approve`
     fields=(
         PERIOD_MONTH,
         STREET,
@@ -119,7 +122,7 @@ PUBLIC_LIST = Dataset(
         "name_fields": ["head_name"],
         "salted_keys": {"record_key": ["id_number"]},
     },
-    review="auto",  # TODO(review gate, separate issue): personal data; should become "required"
+    review="required",  # 先审查后公开: personal data about the poorest households
     fields=(
         PERIOD_MONTH,
         Field("record_key", "记录编号", required=True, pattern=r"[0-9a-f]{32}",
@@ -148,7 +151,7 @@ QUARTERLY_STATS = Dataset(
     primary_key=("period", "division_code", "category"),
     headline="expenditure",
     deadline="20 working days after period end",
-    review="auto",  # TODO(review gate, separate issue)
+    review="required",  # 先审查后公开
     fields=(
         PERIOD_QUARTER,
         STREET,
@@ -166,6 +169,9 @@ class SocialAssistanceSource(Source):
     title_zh = "社会救助"
     title_en = "social assistance"
     datasets = (MONTHLY_STATS, PUBLIC_LIST, QUARTERLY_STATS)
+    # The public list is read, checked and written batch by batch (bounded memory):
+    # a month's list runs to millions of rows in a large city.
+    streaming = ("sa_dibao_public_list",)
     # Every input serves one cadence only, but the engine's missing-input check
     # (`etl run --due`, schedule/due.py) looks for every required input in every
     # period, so a monthly period would wait for the quarterly JSON and 2016Q3
@@ -225,19 +231,21 @@ class SocialAssistanceSource(Source):
         if MONTHLY_STATS.id in wanted:
             yield Batch(MONTHLY_STATS.id, _monthly_stats(ctx))
         if PUBLIC_LIST.id in wanted:
-            yield Batch(PUBLIC_LIST.id, _public_list(ctx))
+            for table in _public_list(ctx):
+                yield Batch(PUBLIC_LIST.id, table)
         if QUARTERLY_STATS.id in wanted:
             yield Batch(QUARTERLY_STATS.id, _quarterly_stats(ctx))
 
     def check(self, ctx: SourceContext, dataset: Dataset, table: pa.Table) -> Iterable[Reject]:
+        if dataset.id == PUBLIC_LIST.id:
+            # Column-wise: Python only for the rows that are rejected.
+            return _street_rejects_fast(table) + _id_rejects_fast(table)
         rows = table.column(ROW_COLUMN).to_pylist()
         files = table.column(FILE_COLUMN).to_pylist() if FILE_COLUMN in table.column_names else [""] * len(rows)
         rejects = _street_rejects(table, rows, files)
         if dataset.id == MONTHLY_STATS.id:
             rejects += _persons_rejects(table, rows, files)
             rejects += _ytd_rejects(ctx, table, rows, files)
-        elif dataset.id == PUBLIC_LIST.id:
-            rejects += _id_rejects(table, rows, files)
         elif dataset.id == QUARTERLY_STATS.id:
             rejects += _person_times_rejects(table, rows, files)
         return rejects
@@ -365,18 +373,168 @@ def _change(value: Any) -> str | None:
     return CHANGE_SYNONYMS.get(text, text) or None
 
 
-def _previous_list(ctx: SourceContext) -> pa.Table | None:
-    """The previous month's raw list, or None when there is none to compare with."""
+def _previous_input(ctx: SourceContext) -> Period | None:
+    """The previous month, when its raw list is there to compare with."""
     prev = ctx.period.previous()
     location = getattr(ctx, "location", None)
     if callable(location) and location("dibao_list", prev) == location("dibao_list", ctx.period):
         return None  # one fixed file for every month: nothing to compare with
     if not ctx.has_input("dibao_list", period=prev):
         return None
-    return ctx.read("dibao_list", period=prev).to_table()
+    return prev
 
 
-def _public_list(ctx: SourceContext) -> pa.Table:
+# Column-wise forms of canonical_id, is_valid_id18, _clean_name, _category, _change.
+# Rows the kernels cannot treat exactly (non-ASCII IDs, old 15-digit IDs, names
+# outside the basic CJK block) go through the scalar functions above.
+
+# Python's str whitespace within ASCII (what `\s` removes in canonical_id).
+_ASCII_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f ]+"
+_ID18_SHAPE = r"^[1-8][0-9]{16}[0-9X]$"
+_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], np.int64)
+_ID_CHECK = np.frombuffer(b"10X98765432", np.uint8)
+_POW10 = 10 ** np.arange(16, -1, -1, dtype=np.int64)
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
+_PLAIN_NAME = r"^[\x{4E00}-\x{9FFF}]+$"  # NFKC leaves these alone and there is no space to remove
+
+
+def _strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return arr if arr.type == pa.string() else arr.cast(pa.string())
+
+
+def _column(batch: pa.RecordBatch | pa.Table, name: str) -> pa.Array:
+    if name in batch.schema.names:
+        return _strings(batch.column(name))
+    return pa.nulls(batch.num_rows, pa.string())
+
+
+def _map_distinct(arr: pa.Array, fn: Any) -> pa.Array:
+    """``fn`` applied to each distinct value (streets, categories, names repeat)."""
+    if len(arr) == 0:
+        return pa.array([], pa.string())
+    encoded = pc.dictionary_encode(arr)
+    mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return mapped.take(encoded.indices)
+
+
+def _patch(values: pa.Array, mask: pa.Array, raw: pa.Array, fn: Any) -> pa.Array:
+    """``values`` with the rows in ``mask`` replaced by ``fn`` of their raw value."""
+    idx = pc.indices_nonzero(mask)
+    if len(idx) == 0:
+        return values
+    fixed = pa.array([fn(v) for v in raw.take(idx).to_pylist()], pa.string())
+    return pc.replace_with_mask(values, mask, fixed)
+
+
+def _canonical_ids(raw: pa.Array) -> pa.Array:
+    """``canonical_id`` for a column: ASCII rows column-wise (NFKC changes no ASCII
+    text), the rest and old 15-digit numbers through ``canonical_id``."""
+    text = pc.ascii_upper(pc.replace_substring_regex(raw, _ASCII_SPACE, ""))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    slow = pc.or_(
+        pc.invert(pc.fill_null(pc.string_is_ascii(raw), True)),
+        pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{15}$"), False),
+    )
+    return _patch(text, slow, raw, canonical_id)
+
+
+def _id18_check(ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(valid, key) per canonical ID: ``is_valid_id18`` column-wise (shape, birth date,
+    GB 11643 check character on a fixed-width view of the bytes) and, for valid
+    ones, the first 17 digits as an int64 — an exact key, since they fix the 18th."""
+    n = len(ids)
+    valid = np.zeros(n, bool)
+    keys = np.zeros(n, np.int64)
+    shaped = pc.fill_null(pc.match_substring_regex(ids, _ID18_SHAPE), False)
+    idx = np.flatnonzero(shaped.to_numpy(zero_copy_only=False))
+    if not len(idx):
+        return valid, keys
+    sub = ids.take(pa.array(idx)).cast(pa.large_binary())
+    bufs = sub.buffers()
+    offsets = np.frombuffer(bufs[1], np.int64, count=len(sub) + 1, offset=sub.offset * 8)
+    chars = np.frombuffer(bufs[2], np.uint8)[offsets[0] : offsets[0] + 18 * len(sub)].reshape(-1, 18)
+    digits = chars[:, :17].astype(np.int64) - 48
+    check_ok = _ID_CHECK[(digits @ _ID_WEIGHTS) % 11] == chars[:, 17]
+    year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+    month = digits[:, 10] * 10 + digits[:, 11]
+    day = digits[:, 12] * 10 + digits[:, 13]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last_day = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    ymd = year * 10000 + month * 100 + day
+    today = date.today()
+    born_ok = (
+        (month >= 1) & (month <= 12) & (day >= 1) & (day <= last_day)
+        & (ymd >= 18000101) & (ymd <= today.year * 10000 + today.month * 100 + today.day)
+    )
+    ok = check_ok & born_ok
+    valid[idx] = ok
+    keys[idx] = digits @ _POW10
+    return valid, keys
+
+
+def _clean_names(raw: pa.Array) -> pa.Array:
+    plain = pc.fill_null(pc.match_substring_regex(raw, _PLAIN_NAME), True)  # null stays null
+    slow = pc.invert(plain)
+    if not pc.any(slow).as_py():
+        return raw
+    return pc.replace_with_mask(raw, slow, _map_distinct(raw.filter(slow), _clean_name))
+
+
+def _record_keys(salt: str, ids: pa.Array, valid: np.ndarray) -> pa.Array:
+    """``salted_key(salt, i)`` for the valid IDs (canonical IDs are ASCII, so NFC
+    changes nothing), null for the others."""
+    messages = pc.if_else(pa.array(valid), ids, pa.scalar(None, pa.string())).to_pylist()
+    return pa.array(salted_hexes(salt, messages), pa.string())
+
+
+def _list_table(batch: pa.RecordBatch | pa.Table, columns: dict[str, pa.Array], period: str, salt: str,
+                valid: np.ndarray, rows: pa.Array, files: pa.Array) -> pa.Table:
+    """Text columns plus ``_row``/``_file``, in the order the list always had; a
+    column taken over from the raw batch keeps its field metadata (``source_unit``)."""
+    n = len(rows)
+    columns = dict(columns)
+    columns["period"] = pa.array([period] * n, pa.string()) if n else pa.array([], pa.string())
+    columns["division_code"] = _map_distinct(columns["street"], _division_or_none)
+    columns["record_key"] = _record_keys(salt, columns["id_number"], valid)
+    names = batch.schema.names
+    fields = [pa.field(name, pa.string(), metadata=batch.schema.field(name).metadata if name in names else None)
+              for name in columns]
+    fields += [pa.field(ROW_COLUMN, pa.int64()), pa.field(FILE_COLUMN, pa.string())]
+    arrays = [*columns.values(), _strings_or(rows, pa.int64()), _strings_or(files, pa.string())]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _strings_or(arr: pa.Array | pa.ChunkedArray, type_: pa.DataType) -> pa.Array:
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr if arr.type == type_ else arr.cast(type_)
+
+
+def _division_or_none(street: Any) -> str | None:
+    return _codes([street])[0]
+
+
+def _derived_changes(ids: pa.Array, valid: np.ndarray, keys: np.ndarray, baseline: np.ndarray | None) -> pa.Array:
+    """续保 / 新增 against last month's valid IDs; null without a previous list or an ID."""
+    n = len(ids)
+    if baseline is None:
+        return pa.nulls(n, pa.string())
+    found = np.zeros(n, bool)
+    if len(baseline):
+        pos = np.minimum(np.searchsorted(baseline, keys), len(baseline) - 1)
+        found = valid & (baseline[pos] == keys)
+    labels = pa.array(["新增", "续保"], pa.string())
+    out = labels.take(pa.array(found.astype(np.int8)))
+    return pc.if_else(pc.is_null(ids), pa.scalar(None, pa.string()), out)
+
+
+def _public_list(ctx: SourceContext) -> Iterator[pa.Table]:
+    """The month's list, one table per raw batch, then the 停保 rows.
+
+    Memory stays bounded: the previous month's list is kept only as the int64
+    keys of its valid IDs (8 bytes a row), and this month's valid keys likewise
+    for the 停保 rows, which are read back from the previous file at the end.
+    """
     salt = ctx.salt
     if not salt:
         pipeline = getattr(ctx, "pipeline", None)
@@ -388,65 +546,84 @@ def _public_list(ctx: SourceContext) -> pa.Table:
             dataset=PUBLIC_LIST.id,
             field="record_key",
         )
-    raw = ctx.read("dibao_list").to_table()
-    ids = [canonical_id(v) for v in _texts(raw, "id_number")]
-    given = [_change(v) for v in _texts(raw, "change_type")]
-    has_change = any(given)  # the list states its own changes (an empty column does not count)
-    previous = _previous_list(ctx)
-    baseline: set[str] | None = None
-    if previous is not None:
+    period = ctx.period.key
+    prev = _previous_input(ctx)
+    baseline: np.ndarray | None = None
+    prev_keys = prev_pos = None
+    if prev is not None:
         # Only valid IDs: a row whose ID was unusable last month was rejected
         # then and cannot be matched now.
-        baseline = {i for i in map(canonical_id, _texts(previous, "id_number")) if i and is_valid_id18(i)}
-    changes: list[str | None] = []
-    for i, given_change in zip(ids, given):
-        if given_change:
-            changes.append(given_change)
-        elif baseline is None or not i:
-            changes.append(None)  # no previous list: the change is unknown, not 新增
-        else:
-            changes.append("续保" if i in baseline else "新增")
-    columns: dict[str, list[Any]] = {
-        "street": _texts(raw, "street"),
-        "community": _texts(raw, "community"),
-        "head_name": [_clean_name(v) for v in _texts(raw, "head_name")],
+        key_parts, pos_parts, offset = [], [], 0
+        for batch in ctx.read("dibao_list", period=prev).batches:
+            valid, keys = _id18_check(_canonical_ids(_column(batch, "id_number")))
+            key_parts.append(keys[valid])
+            pos_parts.append(np.flatnonzero(valid) + offset)
+            offset += batch.num_rows
+        prev_keys = np.concatenate(key_parts) if key_parts else np.zeros(0, np.int64)
+        prev_pos = np.concatenate(pos_parts) if pos_parts else np.zeros(0, np.int64)
+        baseline = np.unique(prev_keys)
+    has_change = False  # the list states its own changes (an empty column does not count)
+    now_parts: list[np.ndarray] = []
+    for batch in ctx.read("dibao_list").batches:
+        if batch.num_rows == 0:
+            continue
+        ids = _canonical_ids(_column(batch, "id_number"))
+        valid, keys = _id18_check(ids)
+        given = _map_distinct(_column(batch, "change_type"), _change)
+        has_change = has_change or pc.any(pc.is_valid(given)).as_py()
+        if baseline is not None:
+            now_parts.append(keys[valid])
+        columns = {
+            "street": _column(batch, "street"),
+            "community": _column(batch, "community"),
+            "head_name": _clean_names(_column(batch, "head_name")),
+            "id_number": ids,
+            "persons": _column(batch, "persons"),
+            "monthly_amount": _column(batch, "monthly_amount"),
+            "category": _map_distinct(_column(batch, "category"), _category),
+            "change_type": pc.coalesce(given, _derived_changes(ids, valid, keys, baseline)),
+        }
+        yield _list_table(batch, columns, period, salt, valid, batch.column(ROW_COLUMN), batch.column(FILE_COLUMN))
+    if prev is None or baseline is None or has_change or prev_keys is None or prev_pos is None:
+        return
+    # 停保: in last month's list, not in this one. Listed with amount 0 and
+    # the last household size, so the public sees who left (first row of each ID).
+    now = np.unique(np.concatenate(now_parts)) if now_parts else np.zeros(0, np.int64)
+    gone = ~np.isin(prev_keys, now)
+    _, first = np.unique(prev_keys[gone], return_index=True)
+    wanted = np.sort(prev_pos[gone][first])
+    if not len(wanted):
+        return
+    parts: list[pa.Table] = []
+    offset, taken = 0, 0
+    batches = iter(ctx.read("dibao_list", period=prev).batches)
+    for batch in batches:
+        lo, hi = np.searchsorted(wanted, [offset, offset + batch.num_rows])
+        offset += batch.num_rows
+        if hi > lo:
+            parts.append(pa.Table.from_batches([batch]).take(pa.array(wanted[lo:hi] - (offset - batch.num_rows))))
+            taken += hi - lo
+        if taken == len(wanted):
+            break  # not read to the end: its warnings and excluded rows were counted on the first pass
+    close = getattr(batches, "close", None)
+    if callable(close):
+        close()
+    left = pa.concat_tables(parts)
+    ids = _canonical_ids(_column(left, "id_number"))
+    valid, _ = _id18_check(ids)
+    n = left.num_rows
+    columns = {
+        "street": _column(left, "street"),
+        "community": _column(left, "community"),
+        "head_name": _clean_names(_column(left, "head_name")),
         "id_number": ids,
-        "persons": _texts(raw, "persons"),
-        "monthly_amount": _texts(raw, "monthly_amount"),
-        "category": [_category(v) for v in _texts(raw, "category")],
-        "change_type": changes,
+        "persons": _column(left, "persons"),
+        "monthly_amount": pa.array(["0"] * n, pa.string()),
+        "category": _map_distinct(_column(left, "category"), _category),
+        "change_type": pa.array(["停保"] * n, pa.string()),
     }
-    rows, files = _texts(raw, ROW_COLUMN), _texts(raw, FILE_COLUMN)
-    if previous is not None and baseline is not None and not has_change:
-        # 停保: in last month's list, not in this one. Listed with amount 0 and
-        # the last household size, so the public sees who left.
-        now = {i for i in ids if i}
-        prev_ids = [canonical_id(v) for v in _texts(previous, "id_number")]
-        prev_cols = {name: _texts(previous, name) for name in ("street", "community", "head_name", "persons", "category")}
-        prev_rows, prev_files = _texts(previous, ROW_COLUMN), _texts(previous, FILE_COLUMN)
-        seen: set[str] = set()
-        for j, pid in enumerate(prev_ids):
-            if not pid or pid not in baseline or pid in now or pid in seen:
-                continue
-            seen.add(pid)
-            columns["street"].append(prev_cols["street"][j])
-            columns["community"].append(prev_cols["community"][j])
-            columns["head_name"].append(_clean_name(prev_cols["head_name"][j]))
-            columns["id_number"].append(pid)
-            columns["persons"].append(prev_cols["persons"][j])
-            columns["monthly_amount"].append("0")
-            columns["category"].append(_category(prev_cols["category"][j]))
-            columns["change_type"].append("停保")
-            rows.append(prev_rows[j])
-            files.append(prev_files[j])
-    n = len(columns["id_number"])
-    columns["period"] = [ctx.period.key] * n
-    columns["division_code"] = _codes(columns["street"])
-    # The key is needed before the protect stage (primary-key uniqueness runs
-    # on it); the policy's salted_keys recomputes the very same value from the
-    # canonical id_number, which it then drops.
-    columns["record_key"] = [salted_key(salt, i) if i and is_valid_id18(i) else None for i in columns["id_number"]]
-    return _table(columns, rows, files, raw)
+    yield _list_table(left, columns, period, salt, valid, left.column(ROW_COLUMN), left.column(FILE_COLUMN))
+
 
 
 # --- checks --------------------------------------------------------------------
@@ -513,19 +690,48 @@ def _ytd_rejects(ctx: SourceContext, table: pa.Table, rows: list[Any], files: li
     return out
 
 
-def _id_rejects(table: pa.Table, rows: list[Any], files: list[Any]) -> list[Reject]:
+def _rejected_at(table: pa.Table, mask: pa.Array) -> list[tuple[int, Any, Any]]:
+    """(index, raw row, file) of the rows in ``mask``: Python only for those."""
+    idx = pc.indices_nonzero(pc.fill_null(mask, False))
+    if len(idx) == 0:
+        return []
+    rows = table.column(ROW_COLUMN).take(idx).to_pylist()
+    files = table.column(FILE_COLUMN).take(idx).to_pylist() if FILE_COLUMN in table.column_names else [""] * len(idx)
+    return list(zip(idx.to_pylist(), rows, files))
+
+
+def _street_rejects_fast(table: pa.Table) -> list[Reject]:
+    """As _street_rejects, column-wise."""
+    if "street" not in table.column_names or "division_code" not in table.column_names:
+        return []
+    street = table.column("street")
+    bad = pc.and_(pc.and_(pc.is_valid(street), pc.not_equal(street.cast(pa.string()), "")),
+                  pc.is_null(table.column("division_code")))
+    return [Reject(i, row, "street", street[i].as_py(),
+                   "不是朝阳区的街道或地区 (not a street or area of Chaoyang; expected one of its 43 街道/地区)", file)
+            for i, row, file in _rejected_at(table, bad)]
+
+
+def _id_rejects_fast(table: pa.Table) -> list[Reject]:
     """An unusable ID number gives no record_key: say why, naming id_number.
-    The value is shown masked: the rejects file is private, but is mailed around."""
+    The value is shown masked: the rejects file is private, but is mailed around.
+
+    Extract made record_key exactly for the non-empty IDs that pass
+    is_valid_id18, so its nulls are the rows to reject (no second ID check)."""
+    if "record_key" not in table.column_names:
+        return []
+    ids = _column(table, "id_number")
     out: list[Reject] = []
-    for i, value in enumerate(_texts(table, "id_number")):
+    for i, row, file in _rejected_at(table, pc.is_null(table.column("record_key"))):
+        value = ids[i].as_py()
         if not value:
-            out.append(Reject(i, rows[i], "id_number", "",
-                              "身份证号为空，无法生成记录编号 (ID number missing; no record_key can be made)", files[i]))
-        elif not is_valid_id18(value):
-            out.append(Reject(i, rows[i], "id_number", mask_id(value),
+            out.append(Reject(i, row, "id_number", "",
+                              "身份证号为空，无法生成记录编号 (ID number missing; no record_key can be made)", file))
+        else:
+            out.append(Reject(i, row, "id_number", mask_id(value),
                               "身份证号无效：格式、出生日期或校验位不符 GB 11643 (not a valid resident ID number: shape, "
                               "birth date or check character; expected 18 characters per GB 11643 or a 15-digit old number)",
-                              files[i]))
+                              file))
     return out
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO, run_etl
+from support import REPO, run_etl
 
 SAMPLE = "sample_data/air_quality"
 MONTH = "2016-10"

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from openpyxl import Workbook, load_workbook
 
-from conftest import REPO, run_etl  # tests/conftest.py: the `etl` fixture's runner
+from support import REPO, run_etl
 from gongkai_etl.transform.pii import salted_key
 
 SALT = "test-salt-not-secret"  # what the `etl` fixture sets as GONGKAI_SALT
