@@ -131,8 +131,18 @@ _R = r"(?!\d)(?!\.\d)"
 _AREA = r"0(?:10|2\d|[3-9]\d{2})"  # 010, 02x, or 0 + three digits
 
 # re.ASCII: \d is [0-9] only; full-width digits were translated beforehand.
+# Written plain, or grouped as on forms and in bank-style displays: 6-8-4
+# (110105 19491231 002X), 6-4-4-4 (110105 1949 1231 002X), 4-4-4-4-2.
+# Followed by anything but a digit: a doubled or stray X after the check
+# character ("…002XX", "…0014x") must not hide the number.
 _ID18_RE = re.compile(
-    _L + r"(?:\d{17}[\dXx]|\d{6}(?P<sep>[ -])\d{8}(?P=sep)\d{3}[\dXx])(?![\dXx])(?!\.\d)", re.ASCII
+    _L
+    + r"(?:\d{17}[\dXx]"
+    + r"|\d{6}(?P<sep>[ -])\d{8}(?P=sep)\d{3}[\dXx]"
+    + r"|\d{6}(?P<sep2>[ -])\d{4}(?P=sep2)\d{4}(?P=sep2)\d{3}[\dXx]"
+    + r"|\d{4}(?P<sep3>[ -])\d{4}(?P=sep3)\d{4}(?P=sep3)\d{4}(?P=sep3)\d[\dXx])"
+    + r"(?!\d)(?!\.\d)",
+    re.ASCII,
 )
 _ID15_RE = re.compile(_L + r"\d{15}" + _R, re.ASCII)
 _MOBILE_RE = re.compile(

@@ -293,3 +293,134 @@ def test_salted_key() -> None:
     assert salted_key("s", "ab", "c") != salted_key("s", "a", "bc")
     with pytest.raises(ValueError):
         salted_key("", "x")
+
+
+# --- more kinds and surroundings (issue: confidentiality review) -----------------------
+
+# Text around a number in real remarks: Chinese, Latin letters, spaces and
+# punctuation. No digits (they would join the number), no '+' (a leading
+# '+1...' is not a Chinese mobile), no x/X right after an ID (its check place).
+mixed_text = st.text(
+    alphabet=st.one_of(
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+        st.sampled_from(CJK_PUNCTUATION + list("abcdefghijklmnopqrstuvwyzABCDEFGHIJKLMNOPQRSTUVWYZ :;,.()#/")),
+    ),
+    max_size=12,
+)
+
+
+@st.composite
+def id15s(draw: st.DrawFn) -> str:
+    region = draw(st.integers(110000, 659999))
+    born = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(1999, 12, 31)))
+    seq = draw(st.integers(0, 999))
+    return f"{region}{born:%y%m%d}{seq:03d}"
+
+
+@st.composite
+def landlines(draw: st.DrawFn) -> str:
+    if draw(st.booleans()):
+        area = draw(st.sampled_from(["010", "020", "021", "022", "023", "024", "025", "027", "028", "029"]))
+        local_len = 8
+    else:
+        area = "0" + draw(st.sampled_from("3456789")) + draw(st.text("0123456789", min_size=2, max_size=2))
+        local_len = draw(st.sampled_from([7, 8]))
+    local = draw(st.sampled_from("23456789")) + draw(st.text("0123456789", min_size=local_len - 1, max_size=local_len - 1))
+    form = draw(st.sampled_from(["{a}-{l}", "({a}){l}", "（{a}）{l}", "{a} {l}", "{a}{l}"]))
+    return form.format(a=area, l=local)
+
+
+emails = st.builds(
+    lambda user, domain, tld: f"{user}@{domain}.{tld}",
+    st.text("abcdefghijklmnopqrstuvwxyz0123456789._", min_size=1, max_size=12).filter(lambda u: u[0].isalnum()),
+    st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10),
+    st.sampled_from(["com", "cn", "gov.cn", "com.cn", "net", "org"]),
+)
+
+
+@given(id15s(), cjk_text, cjk_text)
+def test_id15_found_in_chinese_text(value: str, before: str, after: str) -> None:
+    _found_alone(value, PiiKind.ID15, before, after)
+
+
+@given(landlines(), cjk_text, cjk_text)
+def test_landline_found_in_chinese_text(value: str, before: str, after: str) -> None:
+    _found_alone(value, PiiKind.LANDLINE, before, after)
+
+
+@given(emails, cjk_text, cjk_text)
+def test_email_found_in_chinese_text(value: str, before: str, after: str) -> None:
+    _found_alone(value, PiiKind.EMAIL, before, after)
+
+
+@given(
+    st.one_of(
+        id18s().map(lambda v: (PiiKind.ID18, v)),
+        mobiles().map(lambda v: (PiiKind.MOBILE, v)),
+        bank_cards().map(lambda v: (PiiKind.BANK_CARD, v)),
+    ),
+    mixed_text,
+    mixed_text,
+)
+def test_found_among_latin_letters_and_spaces(kind_value: tuple[PiiKind, str], before: str, after: str) -> None:
+    kind, value = kind_value
+    assume(not (before.endswith(" ") and value[:1] == "+"))
+    hits = find_pii(before + value + after)
+    assert [(h.kind, h.value.strip()) for h in hits] == [(kind, value)]
+
+
+@given(id18s(), cjk_text, cjk_text)
+def test_id18_lower_x_and_full_width_found(value: str, before: str, after: str) -> None:
+    for variant in (value.lower(), value.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})):
+        _found_alone(variant, PiiKind.ID18, before, after)
+
+
+@given(
+    st.one_of(
+        id15s().map(lambda v: (PiiKind.ID15, v)),
+        landlines().map(lambda v: (PiiKind.LANDLINE, v)),
+        emails.map(lambda v: (PiiKind.EMAIL, v)),
+    ),
+    cjk_text,
+    cjk_text,
+)
+def test_masked_id15_landline_email_not_flagged_again(kind_value: tuple[PiiKind, str], before: str, after: str) -> None:
+    kind, value = kind_value
+    masked = mask_value(kind, value)
+    assert "*" in masked
+    assert find_pii(before + masked + after) == []
+    assert mask_value(kind, masked) == masked
+
+
+@given(st.text("0123456789", min_size=18, max_size=18), cjk_text, cjk_text)
+def test_random_18_digits_are_never_a_valid_id_unless_checked(digits: str, before: str, after: str) -> None:
+    """A random 18-digit number: an ID only with a correct check character; with
+    an ID's shape but a wrong one it is reported as suspicious, never as an ID."""
+    kinds_found = {h.kind for h in find_pii(before + digits + after) if h.value == digits}
+    if is_valid_id18(digits):
+        assert kinds_found == {PiiKind.ID18}
+    else:
+        assert PiiKind.ID18 not in kinds_found
+        first17_ok = digits[0] in "12345678" and is_valid_id18(digits[:17] + id18_check_char(digits[:17]))
+        if first17_ok:
+            assert kinds_found == {PiiKind.ID18_SUSPICIOUS}
+
+
+def test_id_groupings_and_trailing_x() -> None:
+    assert kinds("身份证号码：110105 1949 1231 002X。") == [("id18", "110105 1949 1231 002X")]
+    assert kinds("证件1101-0519-4912-3100-2X号") == [("id18", "1101-0519-4912-3100-2X")]
+    # a stray or doubled X after the number does not hide it
+    assert kinds("身份证11010519491231002XX") == [("id18", "11010519491231002X")]
+    assert kinds("身份证440524188001010014x") == [("id18", "440524188001010014")]
+    assert redact("身份证440524188001010014x") == "身份证440524********0014x"
+
+
+@given(id18s(), st.sampled_from([(6, 8, 4), (6, 4, 4, 4), (4, 4, 4, 4, 2)]), st.sampled_from([" ", "-"]), cjk_text, cjk_text)
+def test_grouped_id18_found(value: str, groups: tuple[int, ...], sep: str, before: str, after: str) -> None:
+    parts, pos = [], 0
+    for n in groups:
+        parts.append(value[pos : pos + n])
+        pos += n
+    grouped = sep.join(parts)
+    _found_alone(grouped, PiiKind.ID18, before, after)
+    assert find_pii(before + redact(grouped) + after) == []

@@ -207,3 +207,35 @@ def test_format_findings_limit() -> None:
     assert lines[-1].startswith("…… 另有 10 处未列出 (10 more not shown)")
     assert "第 20 行" in report and "第 21 行" not in report
     assert format_findings([]) == "未发现个人信息 (no personal data found)"
+
+
+def test_policy_for_scans_fields_with_unbounded_patterns() -> None:
+    """Fixed-shape pattern fields (codes, keys) are skipped; a URL field is scanned."""
+    from gongkai_etl.datasets import Dataset, Field
+    from gongkai_etl.periods import Cadence, Period
+    from gongkai_etl.spec import Pipeline
+    from gongkai_etl.transform.privacy_stage import policy_for, protect
+    from pathlib import Path
+
+    ds = Dataset(
+        id="docs",
+        title_zh="文件",
+        title_en="docs",
+        cadence=Cadence.MONTHLY,
+        fields=(
+            Field("code", "代码", pattern=r"\d{12}"),
+            Field("uscc", "信用代码", pattern=r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"),
+            Field("url", "网址", pattern=r"https?://\S+"),
+        ),
+    )
+    pipeline = Pipeline(Path("p.yaml"), "p", "p", "s", {}, {}, [], Path("out"), ["csv"])
+    assert policy_for(ds, pipeline).ignore == ("code", "uscc")
+    table = pa.table(
+        {
+            "code": ["110105001000"],
+            "uscc": ["440524188001010014"],
+            "url": ["http://czj.bjchy.gov.cn/notice?tel=13812345678"],
+        }
+    )
+    _, findings = protect(table, ds, pipeline, Period.parse("2016-10"), salt=None)
+    assert [(f.column, f.kind, f.masked_value) for f in findings] == [("url", PiiKind.MOBILE, "138****5678")]
