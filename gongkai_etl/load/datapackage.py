@@ -1,7 +1,10 @@
 """``<out>/<dataset>/datapackage.json``: a Frictionless Data Package per dataset.
 
 One resource per published period and format, each with its Table Schema,
-bytes, sha256 and row count, rewritten atomically after every publish.
+bytes, sha256 and row count, rewritten atomically after every publish. Each
+period (and its resources) carries a ``changes`` object: rows added, removed and
+changed against the previous published period, and the changelog files
+(:mod:`gongkai_etl.load.changelog`), brought up to date just before writing.
 """
 
 from __future__ import annotations
@@ -21,21 +24,26 @@ MEDIA = {
 LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/", "title": "Creative Commons Attribution 4.0"}
 
 
-def build_datapackage(ledger: Ledger, dataset: Dataset) -> dict[str, Any]:
+def build_datapackage(ledger: Ledger, dataset: Dataset, changes: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``changes``: the changelog manifest (period -> counts and files), if any."""
+    from gongkai_etl.load.changelog import summary
+
     schema = dataset.table_schema()
     resources: list[dict[str, Any]] = []
     periods: list[dict[str, Any]] = []
     for pub in ledger.current_all(dataset.id):
-        periods.append(
-            {
-                "period": pub.period,
-                "version": pub.version,
-                "published": pub.published_at,
-                "rows": pub.rows,
-                "reviewed_by": pub.reviewed_by,
-                "reviewed_at": pub.reviewed_at,
-            }
-        )
+        entry: dict[str, Any] = {
+            "period": pub.period,
+            "version": pub.version,
+            "published": pub.published_at,
+            "rows": pub.rows,
+            "reviewed_by": pub.reviewed_by,
+            "reviewed_at": pub.reviewed_at,
+        }
+        period_changes = summary(changes[pub.period]) if changes and pub.period in changes else None
+        if period_changes:
+            entry["changes"] = period_changes
+        periods.append(entry)
         for rel in sorted(pub.files):
             info = pub.files[rel]
             ext = "." + rel.rsplit(".", 1)[-1]
@@ -59,9 +67,11 @@ def build_datapackage(ledger: Ledger, dataset: Dataset) -> dict[str, Any]:
                 res["schema"] = schema
             else:
                 res["schema"] = schema
-            changes = info.get("changes")
-            if changes:
-                res["changes"] = changes
+            counts = info.get("changes") or (
+                {k: period_changes[k] for k in ("previous_period", "added", "removed", "changed")} if period_changes else None
+            )
+            if counts:
+                res["changes"] = counts
             resources.append(res)
     return {
         "name": dataset.id.replace("_", "-"),
@@ -83,4 +93,12 @@ def build_datapackage(ledger: Ledger, dataset: Dataset) -> dict[str, Any]:
 
 
 def write_datapackage(layout: Layout, ledger: Ledger, dataset: Dataset) -> None:
-    atomic_write_json(layout.dataset_dir(dataset.id) / "datapackage.json", build_datapackage(ledger, dataset))
+    """Refresh the dataset's changelogs, then rewrite its datapackage.json."""
+    from gongkai_etl.load.changelog import load_manifest, refresh_changelog, warn
+
+    try:
+        refresh_changelog(layout.out, ledger, dataset)
+    except Exception as exc:  # noqa: BLE001 - derived metadata never blocks the publish; retried next time
+        warn(f"变更记录未更新 (changelog not updated) {dataset.id}: {exc}")
+    changes = load_manifest(layout.out, dataset.id)
+    atomic_write_json(layout.dataset_dir(dataset.id) / "datapackage.json", build_datapackage(ledger, dataset, changes))

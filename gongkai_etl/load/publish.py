@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.errors import PublishError
 from gongkai_etl.ledger import Ledger, Publication, now_iso
-from gongkai_etl.load.files import atomic_write_json, fsync_dir, place_file, sha256_file
+from gongkai_etl.load.files import atomic_write_json, failpoint, fsync_dir, place_file, sha256_file, write_error
 
 #: Called after every publish with (output dir, ledger); the catalog hangs here.
 AfterPublish = Callable[[Path, Ledger], None]
@@ -37,12 +36,6 @@ def on_publish(fn: AfterPublish) -> AfterPublish:
     """Register a function run after each publish (catalog, site)."""
     _after_publish.append(fn)
     return fn
-
-
-def failpoint(name: str) -> None:
-    """Crash here when ``GONGKAI_FAILPOINT`` names this point (fault-injection tests)."""
-    if os.environ.get("GONGKAI_FAILPOINT") == name:
-        os.kill(os.getpid(), 9)
 
 
 @dataclass
@@ -132,6 +125,7 @@ def publish_period(
     run_id: str | None,
     pipeline: str | None,
     review: dict[str, str] | None = None,
+    published_on: str | None = None,
 ) -> int | None:
     """Publish a staged dataset-period; return its version, or None when the
     content equals what is already published (nothing is written then)."""
@@ -146,8 +140,9 @@ def publish_period(
             shutil.rmtree(vdir)
         os.rename(staged.dir, vdir)
         fsync_dir(vdir.parent)
+        failpoint("publish:after-version-rename")
     except OSError as exc:
-        raise PublishError(f"无法保存版本 (cannot keep the staged version): {exc}", dataset=staged.dataset, period=staged.period) from None
+        raise write_error("无法保存版本 (cannot keep the staged version)", exc, dataset=staged.dataset, period=staged.period) from None
     staged.dir = vdir
     pub = Publication(
         dataset=staged.dataset,
@@ -164,6 +159,7 @@ def publish_period(
         reviewed_by=(review or {}).get("by"),
         reviewed_at=(review or {}).get("at"),
         review_note=(review or {}).get("note"),
+        published_on=published_on,
     )
     install_version(layout, ledger, dataset, pub, vdir)
     return version
@@ -186,22 +182,31 @@ def _replay(layout: Layout, ledger: Ledger, dataset: Dataset, entry: dict[str, A
     try:
         for i, rel in enumerate(sorted(pub.files)):
             place_file(vdir / rel, ddir / rel, layout.tmp)
-            if i == 0:
+            if i < len(pub.files) - 1:
                 failpoint("publish:between-files")
     except OSError as exc:
-        raise PublishError(
-            f"发布写入失败，已发布的旧版本保持不变 (publishing failed; the previous version is intact): {exc.strerror or exc}",
+        raise write_error(
+            "发布写入失败；已写入日志，下次运行将完成此次发布 (publishing failed part way; the journal is kept and "
+            "the next command finishes this publish, every file is whole meanwhile)",
+            exc,
             dataset=pub.dataset,
             period=pub.period,
-            file=getattr(exc, "filename", None),
         ) from None
     failpoint("publish:before-ledger")
     ledger.record_publication(pub)
+    failpoint("publish:after-ledger")
     from gongkai_etl.load.datapackage import write_datapackage
 
     write_datapackage(layout, ledger, dataset)
+    failpoint("publish:after-datapackage")
+    import gongkai_etl.load.catalog  # noqa: F401  built-in after-publish step, registered on first import
+
     for fn in _after_publish:
         fn(layout.out, ledger)
+    from gongkai_etl.load.objectstore import sync_output
+
+    sync_output(layout.out, ledger)  # an s3:// output: upload the version, then move its pointer
+    failpoint("publish:after-hooks")
 
 
 def recover(layout: Layout, ledger: Ledger, datasets: dict[str, Dataset]) -> list[str]:
