@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+import tempfile
 from pathlib import Path
 
+from gongkai_etl.errors import InputError
+from gongkai_etl.load.files import write_error
+
 CHUNK = 1 << 20
+_UNSAFE = re.compile(r"[^\w.\-]+")
 
 
 def sha256_file(path: str | Path) -> str:
@@ -18,18 +24,64 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def _private_dir(archive_dir: Path) -> None:
+    archive_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(archive_dir, 0o700)
+
+
 def archive_input(path: str | Path, archive_dir: Path) -> tuple[str, Path]:
     """Copy a raw input into the archive under its hash; return (sha256, copy).
 
     The archive holds personal data (raw lists), so it is private to the owner.
+    A copy is written to a temporary name and renamed, so the archive never
+    holds a partial file under a final name, whatever kills the run.
     """
-    digest = sha256_file(path)
-    archive_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(archive_dir, 0o700)
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        raise InputError(f"无法读取输入文件 (cannot read the input): {exc.strerror or exc}", file=path) from None
     target = archive_dir / f"{digest[:16]}_{Path(path).name}"
-    if not target.exists():
-        tmp = target.with_name(target.name + ".tmp")
-        shutil.copyfile(path, tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
+    try:
+        _private_dir(archive_dir)
+        if not target.exists():
+            fd, tmp = tempfile.mkstemp(prefix=".archive.", suffix=".tmp", dir=archive_dir)
+            os.close(fd)
+            try:
+                shutil.copyfile(path, tmp)
+                os.chmod(tmp, 0o600)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+    except OSError as exc:
+        raise write_error("无法归档输入文件 (cannot archive the raw input)", exc, target) from None
+    return digest, target
+
+
+def safe_name(name: str, default: str = "input") -> str:
+    """A file-name-safe form of ``name`` (no separators, no query strings)."""
+    cleaned = _UNSAFE.sub("_", name).strip("._")
+    return cleaned[:80] or default
+
+
+def archive_bytes(data: bytes, archive_dir: Path, name: str) -> tuple[str, Path]:
+    """Archive a body that never was a local file (an HTTP response) under its hash."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = archive_dir / f"{digest[:16]}_{safe_name(name)}"
+    try:
+        _private_dir(archive_dir)
+        if not target.exists():
+            fd, tmp = tempfile.mkstemp(prefix=".archive.", suffix=".tmp", dir=archive_dir)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.chmod(tmp, 0o600)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+    except OSError as exc:
+        raise write_error("无法归档下载内容 (cannot archive the downloaded body)", exc, target) from None
     return digest, target

@@ -22,16 +22,18 @@ import pyarrow.csv as pacsv
 from gongkai_etl.contracts import ROW_COLUMN, RawTable, Reader
 from gongkai_etl.errors import InputError
 from gongkai_etl.extract.headers import TOTAL_ROW, choose_names, combine_header_rows, find_header
+from gongkai_etl.extract.totals import TotalsCheck, totals_mode
 
 SNIFF_BYTES = 1 << 20
 BLOCK_SIZE = 4 << 20
 
 
 def detect_encoding(path: str | Path, explicit: str | None = None) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK).
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312).
 
-    An explicit encoding always wins. Bytes that fit neither raise an error
-    naming the byte offset and the line.
+    An explicit encoding always wins. The decision is made on the first 1 MiB
+    that holds non-ASCII bytes (a long ASCII head says nothing). Bytes that fit
+    no candidate raise an error naming the byte offset and the line.
     """
     if explicit:
         try:
@@ -41,16 +43,58 @@ def detect_encoding(path: str | Path, explicit: str | None = None) -> str:
         return explicit
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if _decodes(head, "utf-8"):
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        sample = head
+        while sample.isascii():
+            more = fh.read(SNIFF_BYTES)
+            if not more:
+                return "utf-8"  # pure ASCII
+            # keep a few bytes of the previous chunk: a character may straddle the cut
+            sample = sample[-4:] + more if not sample.isascii() else more
+            if not more.isascii():
+                break
+    sample = _from_first_non_ascii(sample)
+    if _decodes(sample, "utf-8"):
         return "utf-8"
-    if _decodes(head, "gb18030"):
+    if _decodes(sample, "gb18030"):
         return "gb18030"
-    check_decodable(path, "utf-8")  # raises with the offset of the first bad byte
-    return "utf-8"
+    # Neither fits: report the bad byte of the encoding the file follows longest
+    # (a GBK file with one stray byte is reported at that byte, not at its first 汉字).
+    best = max(("utf-8", "gb18030"), key=lambda enc: _good_prefix(path, enc))
+    check_decodable(path, best)  # raises with the offset and line of the first bad byte
+    return best
+
+
+def _good_prefix(path: str | Path, encoding: str) -> int:
+    """How many bytes of the file decode in ``encoding`` before the first error."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(SNIFF_BYTES):
+            try:
+                dec.decode(chunk, final=False)
+            except UnicodeDecodeError as exc:
+                return offset + exc.start
+            offset += len(chunk)
+    return offset
+
+
+def _from_first_non_ascii(data: bytes) -> bytes:
+    """``data`` from the line holding its first non-ASCII byte (a clean start for decoding)."""
+    for i, b in enumerate(data):
+        if b >= 0x80:
+            return data[data.rfind(b"\n", 0, i) + 1 :]
+    return data
+
+
+def _check_head(path: Path, encoding: str) -> None:
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not _decodes(head, encoding):
+        check_decodable(path, encoding)
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -72,8 +116,10 @@ def check_decodable(path: str | Path, encoding: str) -> None:
             try:
                 dec.decode(chunk, final=False)
             except UnicodeDecodeError as exc:
-                bad = offset + exc.start
-                line += chunk[: exc.start].count(b"\n")
+                # exc.start counts in the decoder's input: its buffered bytes plus this chunk
+                buffered = len(exc.object) - len(chunk)
+                bad = max(offset + exc.start - buffered, offset - buffered)
+                line += chunk[: max(exc.start - buffered, 0)].count(b"\n")
                 raise InputError(
                     f"第 {line} 行字节偏移 {bad} 处无法按 {encoding} 解码 (undecodable bytes at byte offset {bad}, line {line}; "
                     f"save the file as UTF-8 or GBK, or set `encoding:` for this input)",
@@ -85,7 +131,11 @@ def check_decodable(path: str | Path, encoding: str) -> None:
         try:
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise InputError(f"文件在字符中间截断 (file ends inside a character, byte offset {offset})", file=path) from None
+            raise InputError(
+                f"文件在字符中间截断，可能不完整 (file ends inside a character at byte offset {offset}, line {line}; truncated?)",
+                file=path,
+                row=line,
+            ) from None
 
 
 class CsvReader(Reader):
@@ -99,7 +149,9 @@ class CsvReader(Reader):
         if path.stat().st_size == 0:
             raise InputError("输入文件为空 (input file is empty)", file=path)
         encoding = detect_encoding(path, options.get("encoding"))
-        delimiter = options.get("delimiter") or ("\t" if path.suffix.lower() == ".tsv" else ",")
+        if options.get("encoding"):
+            _check_head(path, encoding)  # an explicit encoding that does not fit: say where, not garbled headers
+        delimiter = options.get("delimiter") or ("\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(path, encoding))
         head_rows = _head_rows(path, encoding, delimiter)
         if not head_rows:
             raise InputError("输入文件没有表头 (no header row found)", file=path)
@@ -118,9 +170,28 @@ class CsvReader(Reader):
         convert_opts = pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
         )
-        table = RawTable(location=str(path), columns=names, batches=[], meta={"encoding": encoding})
-        table.batches = _batches(path, read_opts, parse_opts, convert_opts, first_data_line, encoding, table)
+        table = RawTable(location=str(path), columns=names, batches=[], meta={"encoding": encoding, "warnings": []})
+        totals = TotalsCheck(names, location=str(path), mode=totals_mode(options))
+        table.batches = _batches(path, read_opts, parse_opts, convert_opts, first_data_line, encoding, table, totals)
         return table
+
+
+def _sniff_delimiter(path: Path, encoding: str) -> str:
+    """``,`` unless the first lines hold none and consistently another of ``;``, tab, ``|``."""
+    limit = 64 << 10
+    with open(path, "rb") as fh:
+        head = fh.read(limit)
+    lines = head.decode(encoding, errors="replace").splitlines()
+    if len(head) == limit:
+        lines = lines[:-1]  # cut short
+    lines = [ln for ln in lines if ln.strip()][:5]
+    if not lines or any("," in ln for ln in lines):
+        return ","
+    for candidate in (";", "\t", "|"):
+        counts = {ln.count(candidate) for ln in lines}
+        if len(counts) == 1 and counts.pop() > 0:
+            return candidate
+    return ","
 
 
 def _head_rows(path: Path, encoding: str, delimiter: str, limit: int = 30) -> list[list[str]]:
@@ -141,36 +212,125 @@ def _batches(
     first_line: int,
     encoding: str,
     table: RawTable,
+    totals: TotalsCheck,
 ) -> Iterator[pa.RecordBatch]:
     line = first_line
+    found: dict[int, list[str | None]] = {}  # 合计/小计 rows: row number -> cells
     try:
-        reader = pacsv.open_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
-        for batch in reader:
-            n = batch.num_rows
-            if n == 0:
-                continue
-            rows = pa.array(range(line, line + n), pa.int64())
-            line += n
-            batch = batch.append_column(ROW_COLUMN, rows)
-            batch = _drop_totals(batch, table)
+        for batch in _numbered(path, read_opts, parse_opts, convert_opts, first_line):
+            line = batch.column(ROW_COLUMN)[-1].as_py() + 1
+            batch = _drop_totals(batch, table, found)
             if batch.num_rows:
                 yield batch
+        if found and totals.mode != "off":
+            # Second pass, only for files that have total rows: the sums above each
+            # (the common file without one pays nothing for the check).
+            for batch in _numbered(path, read_opts, parse_opts, convert_opts, first_line):
+                _check_totals(batch, found, totals)
+    except UnicodeDecodeError:  # raised as is by pyarrow's transcoding of non-UTF-8 input
+        check_decodable(path, encoding)
+        raise InputError(f"无法按 {encoding} 解码 (cannot decode as {encoding})", file=path) from None
     except pa.ArrowInvalid as exc:
         msg = str(exc)
         if "UTF8" in msg or "utf8" in msg.lower():
             check_decodable(path, "utf-8")
-        raise InputError(f"CSV 格式错误 (malformed CSV near line {line}): {msg.splitlines()[0]}", file=path) from None
+        bad = _find_bad_row(path, encoding, read_opts, parse_opts)
+        if bad is not None:
+            number, got, want = bad
+            raise InputError(
+                f"第 {number} 行有 {got} 列，表头有 {want} 列；文件可能被截断 (row has {got} fields, the header {want}; "
+                "file truncated or a delimiter inside an unquoted cell?)",
+                file=path,
+                row=number,
+            ) from None
+        raise InputError(f"CSV 格式错误 (malformed CSV after line {line - 1}): {msg.splitlines()[0]}", file=path) from None
+    table.meta["warnings"].extend(totals.warnings)
 
 
-def _drop_totals(batch: pa.RecordBatch, table: RawTable) -> pa.RecordBatch:
-    """Leave out 合计/小计 rows, remembering them in ``table.excluded``."""
-    if batch.num_columns < 2:
+def _find_bad_row(
+    path: Path, encoding: str, read_opts: pacsv.ReadOptions, parse_opts: pacsv.ParseOptions
+) -> tuple[int, int, int] | None:
+    """(line, fields, expected fields) of the first row whose field count is off (error path only)."""
+    want = len(read_opts.column_names)
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if number <= read_opts.skip_rows or not raw.strip():
+                    continue
+                fields = next(csv.reader([raw], delimiter=parse_opts.delimiter), [])
+                if len(fields) != want:
+                    return number, len(fields), want
+    except (UnicodeDecodeError, csv.Error, OSError):
+        return None
+    return None
+
+
+def _drop_blank(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Leave out rows whose cells are all empty (``,,,,`` lines Excel exports)."""
+    blank: pa.Array | None = None
+    for i in range(batch.num_columns):
+        if batch.schema.field(i).name == ROW_COLUMN:
+            continue
+        empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(batch.column(i)), ""), True)
+        blank = empty if blank is None else pc.and_(blank, empty)
+    if blank is None or not pc.any(blank).as_py():
         return batch
-    first = batch.column(0)
-    mask = pc.match_substring_regex(first, TOTAL_ROW.pattern)
-    mask = pc.fill_null(mask, False)
+    return batch.filter(pc.invert(blank))
+
+
+def _numbered(
+    path: Path,
+    read_opts: pacsv.ReadOptions,
+    parse_opts: pacsv.ParseOptions,
+    convert_opts: pacsv.ConvertOptions,
+    first_line: int,
+) -> Iterator[pa.RecordBatch]:
+    """Batches with their raw line numbers in ``_row``, all-empty rows left out."""
+    line = first_line
+    reader = pacsv.open_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
+    for batch in reader:
+        n = batch.num_rows
+        if n == 0:
+            continue
+        batch = batch.append_column(ROW_COLUMN, pa.array(range(line, line + n), pa.int64()))
+        line += n
+        batch = _drop_blank(batch)
+        if batch.num_rows:
+            yield batch
+
+
+def _drop_totals(batch: pa.RecordBatch, table: RawTable, found: dict[int, list[str | None]]) -> pa.RecordBatch:
+    """Leave out 合计/小计 rows, remembering them in ``table.excluded`` and ``found``."""
+    data_columns = batch.num_columns - 1  # without _row
+    if data_columns < 2:
+        return batch
+    # as is_total_row: the first non-empty of the first four cells is the label
+    mask = pa.array([False] * batch.num_rows)
+    seen = mask
+    for i in range(min(4, data_columns)):
+        col = batch.column(i)
+        filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(col), ""), False)
+        hit = pc.and_(pc.and_(filled, pc.invert(seen)), pc.fill_null(pc.match_substring_regex(col, TOTAL_ROW.pattern), False))
+        mask = pc.or_(mask, hit)
+        seen = pc.or_(seen, filled)
     if not pc.any(mask).as_py():
         return batch
-    rows = batch.column(ROW_COLUMN).filter(mask).to_pylist()
-    table.excluded.extend((r, "合计/小计行 (total row)") for r in rows)
+    for row in batch.filter(mask).to_pylist():
+        found[row[ROW_COLUMN]] = [row[name] for name in batch.schema.names if name != ROW_COLUMN]
+        table.excluded.append((row[ROW_COLUMN], "合计/小计行 (total row)"))
     return batch.filter(pc.invert(mask))
+
+
+def _check_totals(batch: pa.RecordBatch, found: dict[int, list[str | None]], totals: TotalsCheck) -> None:
+    """Feed one batch to the check: data rows summed, each total row compared in its place."""
+    numbers = batch.column(ROW_COLUMN)
+    mask = pc.is_in(numbers, value_set=pa.array(list(found), pa.int64()))
+    start = 0
+    for pos in pc.indices_nonzero(mask).to_pylist():
+        if pos > start:
+            totals.add_batch(batch.slice(start, pos - start))
+        number = numbers[pos].as_py()
+        totals.total_row(number, found[number])
+        start = pos + 1
+    if start < batch.num_rows:
+        totals.add_batch(batch.slice(start))

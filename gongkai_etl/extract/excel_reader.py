@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from gongkai_etl.contracts import ROW_COLUMN, RawTable, Reader
 from gongkai_etl.errors import InputError
-from gongkai_etl.extract.headers import cell_text, choose_names, combine_header_rows, find_header, is_total_row
+from gongkai_etl.extract.headers import cell_text, choose_names, combine_header_rows, find_header, is_footnote_row, is_total_row
+from gongkai_etl.extract.totals import TotalsCheck, totals_mode
 
 
 def _text(value: Any) -> str | None:
@@ -114,19 +115,58 @@ def read_sheet(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], li
     raise InputError(f"无法读取 Excel 文件，可能已损坏或被截断 (cannot read workbook; damaged or truncated?): {errors[-1]}", file=path)
 
 
-def _apply_merges(rows: list[list[Any]], merges: list[tuple[int, int, int, int]], upto: int) -> None:
-    """Copy a merged header cell's value into every cell it covers (header rows only)."""
+def _apply_merges(rows: list[list[Any]], merges: list[tuple[int, int, int, int]], first: int, upto: int, *, vertical_only: bool) -> None:
+    """Copy a merged cell's value into every cell it covers, for rows ``first`` to ``upto - 1``.
+
+    In the header every merge is filled (a group title over its columns); in
+    the data only vertical ones (a street merged over the projects it holds):
+    a label merged across columns in a data row would otherwise land in
+    numeric columns.
+    """
     for r0, c0, r1, c1 in merges:
-        if r0 >= upto:
+        if vertical_only and (c0 != c1 or r0 < first):
             continue
-        value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None
-        for r in range(r0, min(r1, upto - 1) + 1):
+        if r0 >= upto or r1 < first or r0 >= len(rows):
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else None
+        for r in range(max(r0, first), min(r1, upto - 1) + 1):
             row = rows[r]
             while len(row) <= c1:
                 row.append(None)
             for c in range(c0, c1 + 1):
                 if row[c] in (None, ""):
                     row[c] = value
+
+
+def sniff_workbook(path: Path) -> None:
+    """Refuse, with a clear message, files that are not workbooks whatever their name says:
+    HTML tables saved as .xls by web systems, CSV renamed .xlsx, password-protected files."""
+    with open(path, "rb") as fh:
+        head = fh.read(2048)
+    if head.startswith(b"PK\x03\x04"):
+        return  # a zip: xlsx (damage is found by the readers)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        if path.suffix.lower() != ".xls":
+            raise InputError(
+                "文件是旧版 .xls 格式或受密码保护 (an OLE2 file: a legacy .xls named .xlsx, or a password-protected "
+                "workbook; remove the password or save as .xlsx)",
+                file=path,
+            )
+        return
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta", b"<head")):
+        raise InputError(
+            "文件是网页 (HTML/XML) 而不是 Excel 工作簿 (an HTML table saved with an Excel name, as web systems export; "
+            "open it in Excel and save as .xlsx, or export CSV)",
+            file=path,
+        )
+    if head and b"\x00" not in head and (b"," in head or b"\t" in head):
+        raise InputError(
+            "文件是文本 (CSV) 而不是 Excel 工作簿 (a text/CSV file with an Excel name; set `format: csv` for this input)",
+            file=path,
+        )
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise InputError("不是 Excel 工作簿，可能已损坏或被截断 (not an xlsx workbook: damaged or truncated?)", file=path)
 
 
 class ExcelReader(Reader):
@@ -145,7 +185,9 @@ class ExcelReader(Reader):
             raise InputError("输入文件不存在 (input file not found)", file=path)
         if path.stat().st_size == 0:
             raise InputError("输入文件为空 (input file is empty)", file=path)
+        mode = totals_mode(options)
         expected = list(expected)
+        sniff_workbook(path)
         rows, merges, sheet_name = read_sheet(path, options.get("sheet"))
         rows = [list(r) for r in rows]
         while rows and not any(cell_text(c) for c in rows[-1]):
@@ -153,30 +195,52 @@ class ExcelReader(Reader):
         if not rows:
             raise InputError(f"工作表 {sheet_name!r} 没有数据 (sheet is empty)", file=path)
         start, depth = find_header(rows, expected, header_rows=options.get("header_rows"))
-        _apply_merges(rows, merges, start + depth)
+        if not options.get("header_rows"):
+            # header cells merged downwards (序号 over two header rows) belong to the header
+            below = [r1 for r0, _, r1, _ in merges if start <= r0 < start + depth]
+            depth = max([depth, *(r1 - start + 1 for r1 in below)])
+        _apply_merges(rows, merges, start, start + depth, vertical_only=False)
+        _apply_merges(rows, merges, start + depth, len(rows), vertical_only=True)
         names = choose_names(combine_header_rows(rows[start : start + depth]), expected)
         width = len(names)
         columns: list[list[str | None]] = [[] for _ in range(width)]
         row_numbers: list[int] = []
         excluded: list[tuple[int, str]] = []
-        totals: list[tuple[int, list[Any]]] = []
+        totals: list[tuple[int, list[Any], int]] = []  # (sheet row, cells, data rows above it)
         for offset, row in enumerate(rows[start + depth :]):
             number = start + depth + offset + 1  # 1-based sheet row
             if not any(cell_text(c) for c in row):
                 continue
             if is_total_row(row):
                 excluded.append((number, "合计/小计行 (total row)"))
-                totals.append((number, row))
+                totals.append((number, [_text(c) for c in row], len(row_numbers)))
+                continue
+            if is_footnote_row(row):
+                excluded.append((number, "脚注行 (footnote)"))
                 continue
             row_numbers.append(number)
             for i in range(width):
                 columns[i].append(_text(row[i]) if i < len(row) else None)
         arrays = [pa.array(col, pa.string()) for col in columns]
         batch = pa.RecordBatch.from_arrays([*arrays, pa.array(row_numbers, pa.int64())], names=[*names, ROW_COLUMN])
+        check = TotalsCheck(names, location=str(path), mode=mode)
+        done = 0
+        for number, cells, above in totals:
+            if above > done:
+                check.add_batch(batch.slice(done, above - done))
+                done = above
+            check.total_row(number, cells)
         return RawTable(
             location=str(path),
             columns=names,
             batches=[batch] if batch.num_rows else [],
             excluded=excluded,
-            meta={"sheet": sheet_name, "header_row": start + 1, "header_depth": depth, "totals": totals},
+            meta={
+                "sheet": sheet_name,
+                "header_row": start + 1,
+                "header_depth": depth,
+                "totals": [(n, cells) for n, cells, _ in totals],
+                "totals_checked": check.checked,
+                "warnings": check.warnings,
+            },
         )

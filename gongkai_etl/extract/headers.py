@@ -11,7 +11,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-TOTAL_ROW = re.compile(r"^\s*(合\s*计|小\s*计|总\s*计|总\s*和|全区合计|合计数)")
+#: The label of a 合计/小计 row: the word alone, perhaps with a 全区/本月 prefix,
+#: 数 suffix, or a bracket or colon after it ("合计（8个项目）"); never a longer word
+#: that merely starts the same way (总计划投资).
+TOTAL_ROW = re.compile(
+    r"^\s*(?:全区|全市|全部|本月|本期|总)?\s*(?:合\s*计|小\s*计|总\s*计|总\s*和)\s*数?\s*(?:[:：(（\[【].*)?$"
+)
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 
 
@@ -97,9 +102,12 @@ def find_header(
     best = (-1, 0, 1)  # score, start, depth
     depths = [header_rows] if header_rows else [1, 2, 3]
     limit = min(scan, len(rows))
+    wide = max((sum(1 for c in r if cell_text(c)) for r in rows[:limit]), default=0) >= 3
     for start in range(limit):
         if not any(cell_text(c) for c in rows[start]):
             continue
+        if wide and not header_rows and is_title_row(rows[start]):
+            continue  # a title or a 单位： line above the header, never part of it
         for depth in depths:
             if start + depth > len(rows):
                 continue
@@ -112,6 +120,25 @@ def find_header(
     if best[0] < 0:
         return 0, header_rows or 1
     return best[1], best[2]
+
+
+def is_title_row(values: Sequence[Any]) -> bool:
+    """A row with one distinct text only: a title (often merged across the
+    table) or a note such as ``单位：万元`` above the header."""
+    texts = {cell_text(v) for v in values if cell_text(v)}
+    return len(texts) == 1
+
+
+FOOTNOTE = re.compile(r"^\s*(注[:：\s0-9１-９一二三、.]|注$|说明[:：]|备注[:：]|填表|制表|审核人|负责人|联系人|联系电话|数据来源|资料来源|单位负责人)")
+
+
+def is_footnote_row(values: Sequence[Any]) -> bool:
+    """A note below (or inside) a table: one non-empty cell starting with 注：, 说明：,
+    填表人, 数据来源 ..., never data."""
+    texts = [cell_text(v) for v in values if cell_text(v)]
+    if not texts or not FOOTNOTE.match(texts[0]):
+        return False
+    return len(texts) == 1 or all(FOOTNOTE.match(t) for t in texts)
 
 
 def is_total_row(values: Sequence[Any]) -> bool:

@@ -81,12 +81,31 @@ class JsonReader(Reader):
         return parse_json_bytes(raw, str(path), options, lines=path.suffix.lower() in (".jsonl", ".ndjson"))
 
 
+def decode_text(raw: bytes, explicit: str | None, location: str) -> str:
+    """UTF-8 (BOM allowed) as JSON should be; GB18030 (GBK) as some internal systems
+    still write it; an explicit ``encoding`` wins. Undecodable bytes are reported
+    with their byte offset and line."""
+    candidates = [explicit] if explicit else ["utf-8-sig", "gb18030"]
+    failures: list[UnicodeDecodeError] = []
+    for encoding in candidates:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            failures.append(exc)
+        except LookupError:
+            raise InputError(f"未知的编码 {explicit!r} (unknown encoding)", file=location) from None
+    exc = max(failures, key=lambda e: e.start)  # the encoding the bytes follow longest
+    line = raw[: exc.start].count(b"\n") + 1
+    raise InputError(
+        f"第 {line} 行字节偏移 {exc.start} 处无法按 {exc.encoding} 解码 (undecodable bytes at byte offset {exc.start}, "
+        f"line {line}; expected UTF-8)",
+        file=location,
+        row=line,
+    )
+
+
 def parse_json_bytes(raw: bytes, location: str, options: Mapping[str, Any], *, lines: bool = False) -> RawTable:
-    encoding = options.get("encoding") or "utf-8-sig"
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"字节偏移 {exc.start} 处无法按 {encoding} 解码 (undecodable bytes at offset {exc.start})", file=location) from None
+    text = decode_text(raw, options.get("encoding"), location)
     if lines:
         records = []
         for n, line in enumerate(text.splitlines(), start=1):
