@@ -1,0 +1,171 @@
+"""Benchmark `etl run` of the 低保 public list against pyarrow, DuckDB, dlt and polars on the same input.
+
+    python bench/run_bench.py --rows 1000000 5000000 [--skip-slow-above 1000000] [--work /tmp/gongkai-bench]
+
+For each size it generates one raw list (bench/generate_dibao.py, UTF-8 so every
+contender reads the same bytes), then runs each contender as its own process and
+records wall seconds and peak RSS (``/usr/bin/time -v`` when present, else the
+child's ``ru_maxrss``). The table is printed and appended to bench/RESULTS.md with
+the date, the machine and the versions. Contenders slower than the others by design
+(dlt rows-as-dicts) run only up to ``--skip-slow-above`` rows; above that their
+figure is extrapolated linearly from the largest measured size and marked ``*``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from generate_dibao import generate  # noqa: E402
+
+PIPELINE = """\
+pipeline: bench_dibao
+source:
+  plugin: social_assistance
+inputs:
+  dibao_list:
+    path: {src}
+datasets: [sa_dibao_public_list]
+periods: 2016-07
+output:
+  dir: {out}
+  formats: [parquet, csv]
+salt_env: BENCH_SALT
+max_reject_ratio: 0.01
+# the bench measures the data path: no human review gate
+review: auto
+"""
+
+CONTENDERS = [
+    ("a. etl run", "etl"),
+    ("b. pyarrow floor", "pyarrow_floor.py"),
+    ("c. duckdb SQL", "duckdb_sql.py"),
+    ("d1. dlt arrow", "dlt_arrow.py"),
+    ("d2. dlt rows (add_map)", "dlt_rows.py"),
+    ("e. polars lazy", "polars_lazy.py"),
+]
+SLOW = {"dlt_rows.py"}
+TIME = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+
+
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if TIME:
+        cmd = [TIME, "-v", *cmd]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    if TIME:
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+        return wall, int(m.group(1)) / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(after, before) / 1024  # ru_maxrss of children is the max over all of them so far
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) / 1024**2
+    except (OSError, AttributeError):
+        mem = float("nan")
+    return f"nproc {os.cpu_count()}, {cpu}, RAM {mem:.1f} GiB, Python {platform.python_version()}, {platform.system()}"
+
+
+def versions() -> str:
+    out = []
+    for pkg in ("gongkai-etl", "pyarrow", "numpy", "duckdb", "polars", "dlt"):
+        try:
+            out.append(f"{pkg} {metadata.version(pkg)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{pkg} -")
+    return ", ".join(out)
+
+
+def run_size(n: int, work: Path, skip_slow_above: int, measured: dict[str, tuple[int, float, float]]) -> list[tuple]:
+    src = work / f"dibao_{n}.csv"
+    if not src.exists():
+        t = time.perf_counter()
+        generate(n, src, encoding="utf-8")
+        print(f"generated {n:,} rows in {time.perf_counter() - t:.1f}s: {src}", flush=True)
+    env = dict(os.environ, BENCH_SALT="bench-salt", PYTHONHASHSEED="0")
+    rows = []
+    for label, script in CONTENDERS:
+        out = work / f"out_{n}_{script.split('.')[0]}"
+        shutil.rmtree(out, ignore_errors=True)
+        if script in SLOW and n > skip_slow_above:
+            if script in measured:
+                m_n, m_s, m_rss = measured[script]
+                rows.append((label, n, m_s * n / m_n, m_rss, True))
+            continue
+        if script == "etl":
+            yaml = work / f"pipeline_{n}.yaml"
+            yaml.write_text(PIPELINE.format(src=src, out=out))
+            cmd = [sys.executable, "-c", "from gongkai_etl.cli import main; main()", "run", str(yaml), "--period", "2016-07"]
+        else:
+            cmd = [sys.executable, str(HERE / script), str(src), str(out)]
+        secs, rss = measure(cmd, env)
+        measured[script] = (n, secs, rss)
+        rows.append((label, n, secs, rss, False))
+        print(f"  {label:<24} {n:>10,} rows {secs:8.2f}s {rss:8.0f} MiB", flush=True)
+    return rows
+
+
+def table(rows: list[tuple]) -> str:
+    floor = {n: s for label, n, s, _, _ in rows if label.startswith("b.")}
+    lines = ["| contender | rows | seconds | rows/s | peak RSS MiB | ratio to b |", "|---|---:|---:|---:|---:|---:|"]
+    for label, n, secs, rss, est in rows:
+        mark = "*" if est else ""
+        ratio = secs / floor[n] if n in floor else float("nan")
+        rss_s = f"{rss:.0f}" + (" (at smaller size)" if est else "")
+        lines.append(f"| {label} | {n:,} | {secs:.2f}{mark} | {n / secs:,.0f}{mark} | {rss_s} | {ratio:.2f}x{mark} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="gongkai-etl benchmark")
+    ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    ap.add_argument("--skip-slow-above", type=int, default=1_000_000,
+                    help="run dlt rows-as-dicts only up to this many rows; extrapolate above")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/gongkai-bench"))
+    ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--no-record", action="store_true", help="print only, do not append to RESULTS.md")
+    args = ap.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple] = []
+    measured: dict[str, tuple[int, float, float]] = {}
+    for n in sorted(args.rows):
+        rows += run_size(n, args.work, args.skip_slow_above, measured)
+    text = table(rows)
+    print(text)
+    if not args.no_record:
+        head = (f"\n## {datetime.now():%Y-%m-%d %H:%M}\n\n{machine()}  \n{versions()}  \n"
+                f"`python bench/run_bench.py --rows {' '.join(map(str, args.rows))} --skip-slow-above {args.skip_slow_above}`"
+                f"\n\n{text}\n\n`*` extrapolated linearly from the largest measured size (not run).\n")
+        if not args.results.exists():
+            args.results.write_text("# Benchmark results\n\nAppended by `bench/run_bench.py`; newest last.\n")
+        with open(args.results, "a", encoding="utf-8") as fh:
+            fh.write(head)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
