@@ -66,18 +66,67 @@ def _pipelines(paths: list[Path]):  # noqa: ANN202
 PipelinesArg = Annotated[list[Path], typer.Argument(help="Pipeline YAML files or folders of them.")]
 
 
+OptionalPipelinesArg = Annotated[
+    Optional[list[Path]],
+    typer.Argument(help="Pipeline YAML files or folders of them (default for --due, status: ./pipelines)."),
+]
+AsOfOption = Annotated[
+    Optional[str], typer.Option("--as-of", help="Act as if today were DATE (YYYY-MM-DD): closed periods, due dates, publication date.")
+]
+WaitOption = Annotated[
+    float, typer.Option("--wait", help="Seconds to wait for another run of the same pipeline to finish (then exit 5).")
+]
+
+
+def _default_pipelines(paths: Optional[list[Path]]) -> list[Path]:
+    if paths:
+        return list(paths)
+    from gongkai_etl.schedule.versions import default_pipeline_paths
+
+    return default_pipeline_paths()
+
+
 @app.command()
 def run(
-    pipelines: PipelinesArg,
+    pipelines: OptionalPipelinesArg = None,
     period: Annotated[Optional[str], typer.Option("--period", "-p", help="2016-11, 2016Q3, 2016H2, 2016, a range 2016-01..2016-06, or a comma list.")] = None,
+    due: Annotated[bool, typer.Option("--due", help="Run exactly the closed periods not yet published (or whose input changed), in order.")] = False,
+    as_of: AsOfOption = None,
+    wait: WaitOption = 5.0,
+    executor: Annotated[Optional[str], typer.Option("--executor", help="Stage on a dask cluster: `local` (own LocalCluster, see --workers) or `dask` (see --scheduler); publishing stays in this process. Default: in-process.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes of --executor local (default: CPU count).")] = None,
 ) -> None:
     """运行流水线 Run pipelines: extract, validate, protect, stage and publish."""
     from gongkai_etl.periods import parse_periods
     from gongkai_etl.runner import Runner
+    from gongkai_etl.schedule.locks import pipeline_lock
+    from gongkai_etl.schedule.scope import parse_as_of
 
-    loaded = _pipelines(pipelines)
+    if due and period:
+        raise ConfigError("--due 与 --period 不能同时使用 (--due chooses the periods itself; drop --period)")
+    if not pipelines and not due:
+        raise ConfigError("缺少参数 PIPELINES (missing argument PIPELINES...: pipeline files or folders)")
+    day = parse_as_of(as_of) if as_of else None
+    loaded = _pipelines(_default_pipelines(pipelines))
     runners = [Runner(p, _reporter()) for p in loaded]  # check every pipeline before running any
-    worst = 0
+    for runner in runners:
+        runner.as_of = day
+    if (scheduler or workers is not None) and not executor:
+        raise ConfigError("--scheduler/--workers 需要 --executor (give --executor dask or --executor local)")
+    if due:
+        from gongkai_etl.schedule.due import print_needs_person, run_due
+
+        if executor:
+            from gongkai_etl.executor import open_executor
+
+            with open_executor(executor, scheduler, workers) as ex:
+                results = ex.map(runners, lambda r: run_due(r, day, r.reporter, wait))  # type: ignore[arg-type]
+        else:
+            results = [run_due(r, day, r.reporter, wait) for r in runners]
+        print_needs_person(results)  # type: ignore[arg-type]
+        raise typer.Exit(max((r.exit_code for r in results), default=0))  # type: ignore[attr-defined]
+    plans = []
     for runner in runners:
         periods = parse_periods(period) if period else runner.pipeline.periods
         if not periods:
@@ -87,9 +136,107 @@ def run(
             periods = [p for p in periods if p.cadence in cadences]
             if not periods:
                 continue
-        report = runner.run(periods)
-        worst = max(worst, report.exit_code)
-    raise typer.Exit(worst)
+        plans.append((runner, periods))
+
+    def run_one(runner: Runner, periods: list) -> int:  # type: ignore[type-arg]
+        with pipeline_lock(runner.pipeline, wait) as lock:
+            stale = lock.stale_message()
+            if stale:
+                runner.reporter.warn(stale, pipeline=runner.pipeline.id)
+            return runner.run(periods).exit_code
+
+    if executor:
+        from gongkai_etl.executor import open_executor
+
+        todo = dict((id(r), ps) for r, ps in plans)
+        with open_executor(executor, scheduler, workers) as ex:
+            codes = ex.map([r for r, _ in plans], lambda r: run_one(r, todo[id(r)]))
+    else:
+        codes = [run_one(r, ps) for r, ps in plans]
+    raise typer.Exit(max(codes, default=0))
+
+
+@app.command()
+def status(
+    pipelines: OptionalPipelinesArg = None,
+    as_of: AsOfOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+) -> None:
+    """公开时效 Publication status: every dataset and closed period, its due date, published on time / late / overdue.
+
+    Exit 0 when nothing is overdue, 1 when something is."""
+    from gongkai_etl.schedule.scope import parse_as_of
+    from gongkai_etl.schedule.status import build_status, render_json, render_plain, render_rich
+
+    report = build_status(_pipelines(_default_pipelines(pipelines)), parse_as_of(as_of))
+    if as_json:
+        render_json(report)
+    elif sys.stdout.isatty():
+        render_rich(report)
+    else:
+        render_plain(report)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def schedule(
+    pipelines: PipelinesArg,
+    systemd: Annotated[bool, typer.Option("--systemd", help="Print systemd service and timer units instead of crontab lines.")] = False,
+    at: Annotated[str, typer.Option("--at", help="Daily time HH:MM.")] = "06:15",
+    wait: Annotated[float, typer.Option("--wait", help="--wait of the scheduled runs (seconds).")] = 60.0,
+) -> None:
+    """定时运行 Print crontab lines (or systemd units) that run `etl run --due` daily."""
+    from gongkai_etl.runner import check_pipeline
+    from gongkai_etl.schedule.cron import crontab, systemd_units
+
+    loaded = _pipelines(pipelines)
+    for p in loaded:
+        check_pipeline(p)
+    print(systemd_units(loaded, at, wait) if systemd else crontab(loaded, at, wait), end="")
+
+
+PipelineOption = Annotated[
+    Optional[list[Path]],
+    typer.Option("--pipeline", "-P", help="Pipeline file or folder to look in (default ./pipelines)."),
+]
+
+
+@app.command()
+def history(
+    dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+    period: Annotated[Optional[str], typer.Option("--period", "-p", help="Only this period.")] = None,
+    pipeline: PipelineOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+) -> None:
+    """版本历史 List the published versions of a dataset (version, published at, rows, content hash, current)."""
+    from gongkai_etl.schedule.versions import find_home, history as versions, history_json, render_history
+
+    home, ds = find_home(dataset, pipeline)
+    pubs = versions(home, ds, period)
+    if as_json:
+        print(json.dumps(history_json(pubs), ensure_ascii=False, indent=2))
+    else:
+        render_history(ds.id, pubs)
+
+
+@app.command()
+def restore(
+    dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+    period: Annotated[str, typer.Argument(help="Period key, e.g. 2016-09.")],
+    version: Annotated[int, typer.Option("--version", help="Version number to bring back (see `etl history`).")],
+    pipeline: PipelineOption = None,
+    wait: WaitOption = 5.0,
+) -> None:
+    """恢复版本 Republish an earlier version of a dataset-period, atomically and byte for byte."""
+    from gongkai_etl.schedule.versions import find_home, restore as do_restore
+
+    home, ds = find_home(dataset, pipeline)
+    pub, changed = do_restore(home, ds, period, version, wait=wait)
+    if not Settings.quiet:
+        if changed:
+            print(f"已恢复 restored {pub.dataset} {pub.period} v{pub.version} (published {pub.published_at}, {pub.rows:,} rows)")
+        else:
+            print(f"{pub.dataset} {pub.period} v{pub.version} 已是当前版本 (is already the current version)")
 
 
 @app.command()
@@ -176,6 +323,12 @@ def _add_plugin_commands() -> None:
     reg.manager.hook.register_commands(app=app)
 
 
+def _redact(text: str) -> str:
+    from gongkai_etl.transform.pii import redact
+
+    return redact(text)
+
+
 def _click_exceptions():  # noqa: ANN202
     """click's exception module: typer >= 0.20 vendors click as ``typer._click``."""
     try:
@@ -196,7 +349,7 @@ def main() -> None:
     except GongkaiError as exc:
         if debug:
             traceback.print_exc()
-        print(f"Error: {exc}", file=sys.stderr)
+        print(f"Error: {_redact(str(exc))}", file=sys.stderr)  # never a raw ID or phone on the console
         sys.exit(int(exc.exit_code))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

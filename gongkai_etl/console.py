@@ -44,6 +44,10 @@ class PlainReporter:
     def warn(self, message: str, **fields: object) -> None:
         print(f"Warning: {message}", file=sys.stderr, flush=True)
 
+    def missing(self, message: str, **fields: object) -> None:
+        """A due period that cannot run for a missing input: one line, always shown."""
+        self._print(message)
+
     def period_done(self, outcome: PeriodOutcome) -> None:
         if self.quiet and not outcome.error:
             return
@@ -56,6 +60,8 @@ class PlainReporter:
                 f"  {d.dataset:<28} {STATUS_ZH.get(d.status, d.status)}{version}  rows {d.rows_out:,}/{d.rows_in:,}"
                 f"  rejected {d.rejected:,}{extra}{review}"
             )
+            for line in _timeliness_lines(d):
+                self._print(f"    {line}")
         if outcome.excluded_rows:
             self._print(f"  合计/小计行已排除 (total rows left out): {outcome.excluded_rows}")
 
@@ -101,6 +107,11 @@ class RichReporter(PlainReporter):
                 d.rejects_file or "",
             )
         self.console.print(table)
+        for d in outcome.datasets:
+            lines = _timeliness_lines(d)
+            if lines:
+                colour = "yellow" if (d.timeliness or {}).get("late") else "green"
+                self.console.print(f"  [{colour}]{d.dataset}[/{colour}] " + "\n    ".join(lines), highlight=False)
         if outcome.excluded_rows:
             self.console.print(f"  合计/小计行已排除 (total rows left out): {outcome.excluded_rows}")
 
@@ -124,10 +135,22 @@ class JsonReporter:
     def warn(self, message: str, **fields: object) -> None:
         self._emit("warning", message=message, **fields)
 
+    def missing(self, message: str, **fields: object) -> None:
+        self._emit("missing", message=message, **fields)
+
     def period_done(self, outcome: PeriodOutcome) -> None:
         datasets = [{k: v for k, v in d.__dict__.items() if k != "stages"} for d in outcome.datasets]
         self._emit("period", pipeline=outcome.pipeline, period=outcome.period, error=outcome.error,
                    exit_code=outcome.exit_code, excluded_rows=outcome.excluded_rows, datasets=datasets)
+
+
+def _timeliness_lines(d: object) -> list[str]:
+    summary = getattr(d, "timeliness", None)
+    if not summary:
+        return []
+    from gongkai_etl.schedule.timeliness import describe
+
+    return describe(summary)
 
 
 def make_reporter(log_format: str, quiet: bool) -> PlainReporter | JsonReporter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,9 @@ from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import InputError
 from gongkai_etl.extract.archive import archive_input
 from gongkai_etl.extract.headers import match_columns
+from gongkai_etl.extract.http_reader import STATE_DIR_OPTION
 from gongkai_etl.ledger import Ledger
-from gongkai_etl.load.publish import Layout
+from gongkai_etl.load.publish import Layout, failpoint
 from gongkai_etl.periods import Period
 from gongkai_etl.plugins import Registry
 from gongkai_etl.spec import Pipeline
@@ -39,6 +40,7 @@ class RunContext:
     excluded: list[tuple[str, int, str]] = field(default_factory=list)
     extract_seconds: float = 0.0
     cache: dict[str, Any] = field(default_factory=dict)
+    _warnings_from: list[list[str]] = field(default_factory=list)
 
     @property
     def options(self) -> Mapping[str, Any]:
@@ -83,12 +85,6 @@ class RunContext:
         spec = self.pipeline.inputs.get(input_name)
         return spec.units.get(column) if spec else None
 
-    def units(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for spec in self.pipeline.inputs.values():
-            out.update(spec.units)
-        return out
-
     def published(self, dataset: str, period: Period) -> pa.Table | None:
         return read_published(self.layout, self.ledger, dataset, period)
 
@@ -108,31 +104,37 @@ class RunContext:
         if spec.url is None:
             if not Path(location).exists():
                 raise InputError("输入文件不存在 (input file not found)", file=location)
+            if Path(location).is_dir():
+                raise InputError("输入路径是文件夹，不是文件 (input path is a folder, not a file)", file=location)
             digest, _ = archive_input(location, self.layout.state / "archive")
             self.input_hashes[location] = digest
+        else:
+            # The HTTP reader archives each response body itself and keeps its
+            # conditional-request cache (ETag / Last-Modified) beside the archive.
+            options[STATE_DIR_OPTION] = str(self.layout.state)
+        failpoint("extract:after-archive")
         expected: list[str] = []
         if decl:
             for name, aliases in decl.columns.items():
                 expected += [spec.columns.get(name, name), *aliases]
         raw = reader.read(location, options, expected=expected)
-        if spec.url is not None:
-            from gongkai_etl.extract.http_reader import local_copy
-
-            copy = local_copy(raw)
-            if copy is not None:
-                digest, _ = archive_input(copy, self.layout.state / "archive")
-                self.input_hashes[raw.location] = digest
-                raw.sha256 = digest
-                copy.unlink(missing_ok=True)
-        for row, why in raw.excluded:
-            self.excluded.append((raw.location, row, why))
+        if spec.url is not None and raw.sha256:
+            self.input_hashes[raw.location] = raw.sha256
+        self._warnings_from.append(raw.meta.setdefault("warnings", []))
         self.extract_seconds += time.perf_counter() - started
         if decl is None:
+            self._finished_reading(raw, -1)  # (a streaming reader's later exclusions are not counted)
             return raw
         fixed = {k: v for k, v in spec.fixed.items()}
         found = list(raw.columns)
         declared = {k: v for k, v in decl.columns.items() if k not in fixed}
         mapping, missing, unexpected = match_columns(found, declared, spec.columns, decl.optional_columns)
+        allow_empty = bool(options.get("allow_empty", False))
+        if missing and not found:  # an empty JSON list: no records, so no columns either
+            if not allow_empty:
+                raise InputError(_NO_ROWS, file=raw.location)
+            raw = RawTable(location=raw.location, columns=list(declared), batches=[], sha256=raw.sha256, meta=raw.meta)
+            mapping, missing = {name: name for name in declared}, []
         if missing:
             raise InputError(
                 "缺少必需的列 (missing required columns): "
@@ -142,7 +144,20 @@ class RunContext:
                 + f"; map them under inputs.{input_name}.columns",
                 file=raw.location,
             )
-        return _renamed(raw, mapping, fixed, self.period)
+        return _renamed(
+            raw, mapping, fixed, self.period, on_done=self._finished_reading, allow_empty=allow_empty, units=spec.units
+        )
+
+    def _finished_reading(self, raw: RawTable, rows: int) -> None:
+        """Called once all batches of an input were read: readers that stream
+        (CSV) only know their excluded 合计/小计 rows at the end."""
+        for row, why in raw.excluded:
+            self.excluded.append((raw.location, row, why))
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings the readers raised so far (e.g. a 合计 row that does not add up, with ``totals: warn``)."""
+        return [w for ws in self._warnings_from for w in ws]
 
 
 def local_salt(state_dir: Path) -> str:
@@ -164,23 +179,55 @@ def local_salt(state_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def _renamed(raw: RawTable, mapping: dict[str, str], fixed: dict[str, Any], period: Period) -> RawTable:
-    """Select and rename the mapped columns; add fixed values and ``_file``."""
+_NO_ROWS = (
+    "输入没有数据行 (the input has no data rows; if that is right for this period, "
+    "set `allow_empty: true` under the input's `options`)"
+)
+
+
+def _renamed(
+    raw: RawTable,
+    mapping: dict[str, str],
+    fixed: dict[str, Any],
+    period: Period,
+    *,
+    on_done: Callable[[RawTable, int], None] | None = None,
+    allow_empty: bool = True,
+    units: dict[str, str] | None = None,
+) -> RawTable:
+    """Select and rename the mapped columns; add fixed values and ``_file``.
+
+    An input without a single data row is an error unless ``allow_empty``: a
+    header-only export would otherwise replace a published period with nothing.
+    A column the pipeline gives a unit for (``inputs.<name>.units``) carries it
+    as Arrow field metadata ``source_unit``, so the conversion follows that
+    column of that input only, through whatever tables the source builds.
+    """
     names = list(mapping) + [k for k in fixed if k not in mapping]
     location = raw.location
+    units = units or {}
+    fields = [pa.field(n, pa.string(), metadata={"source_unit": units[n]} if n in units else None) for n in names]
 
     def batches() -> Iterator[pa.RecordBatch]:
+        rows = 0
         for batch in raw.batches:
             n = batch.num_rows
+            rows += n
             arrays = [batch.column(mapping[name]) for name in mapping]
             for k in fixed:
                 if k not in mapping:
                     value = fixed[k]
                     text = None if value is None else str(value).format(**period.template_values())
                     arrays.append(pa.array([text] * n, pa.string()))
+            arrays = [a if a.type == pa.string() else a.cast(pa.string()) for a in arrays]
             arrays.append(batch.column(ROW_COLUMN))
             arrays.append(pa.array([location] * n, pa.string()))
-            yield pa.RecordBatch.from_arrays(arrays, names=[*names, ROW_COLUMN, FILE_COLUMN])
+            schema = pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64()), pa.field(FILE_COLUMN, pa.string())])
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+        if on_done is not None:
+            on_done(raw, rows)
+        if rows == 0 and not allow_empty:
+            raise InputError(_NO_ROWS, file=location)
 
     out = RawTable(location=location, columns=names, batches=batches(), sha256=raw.sha256, excluded=raw.excluded, meta=raw.meta)
     return out

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # usage or configuration error
     SOURCE_UNREACHABLE = 3  # HTTP source failed after retries
     WAITING_FOR_REVIEW = 4  # staged, waiting for `etl review approve`
+    LOCKED = 5  # another run holds the pipeline's lock (waited --wait seconds); try later
 
 
 class GongkaiError(Exception):

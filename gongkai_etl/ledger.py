@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,69 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX publications_current ON publications (dataset, period, current);
     """,
+    # 2: scheduling. ``published_on`` is the day a publication counts as made
+    # for timeliness (the run's --as-of, else its local date; NULL for rows
+    # from before this step: the date of ``published_at`` is used then).
+    # ``record_timeliness``: per-record deadline check of each version of an
+    # event-driven dataset. ``input_checks``: fingerprint of a period's input
+    # files at its last run, so ``etl run --due`` can tell changed inputs.
+    """
+    ALTER TABLE publications ADD COLUMN published_on TEXT;
+    CREATE TABLE record_timeliness (
+        dataset TEXT NOT NULL,
+        period TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        run_id TEXT,
+        rule TEXT NOT NULL,
+        published_on TEXT NOT NULL,
+        records INTEGER NOT NULL,
+        late INTEGER NOT NULL,
+        undated INTEGER NOT NULL DEFAULT 0,
+        carried INTEGER NOT NULL DEFAULT 0,
+        max_days_late INTEGER NOT NULL DEFAULT 0,
+        worst TEXT NOT NULL DEFAULT '[]',
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (dataset, period, version)
+    );
+    CREATE TABLE input_checks (
+        pipeline TEXT NOT NULL,
+        period TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        run_id TEXT,
+        checked_at TEXT NOT NULL,
+        PRIMARY KEY (pipeline, period)
+    );
+    """,
+    # 3: confidentiality review before publication (先审查后公开): one row per
+    # run held for review (pipeline + period), see gongkai_etl.review. JSON
+    # columns: datasets (list), content_hashes / base_hashes / rows / versions
+    # ({dataset: value}), inputs ({input file: sha256}).
+    """
+    CREATE TABLE reviews (
+        id TEXT PRIMARY KEY,
+        pipeline TEXT NOT NULL,
+        pipeline_file TEXT NOT NULL DEFAULT '',
+        run_id TEXT,
+        period TEXT NOT NULL,
+        datasets TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        content_hashes TEXT NOT NULL,
+        input_hash TEXT NOT NULL DEFAULT '',
+        inputs TEXT NOT NULL DEFAULT '{}',
+        base_hashes TEXT NOT NULL DEFAULT '{}',
+        rows TEXT NOT NULL DEFAULT '{}',
+        staged_path TEXT NOT NULL,
+        created TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'waiting',
+        decided_by TEXT,
+        decided_at TEXT,
+        note TEXT,
+        superseded_by TEXT,
+        versions TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX reviews_waiting ON reviews (pipeline, period, status);
+    """,
 ]
 
 
@@ -74,6 +137,24 @@ class Publication:
     reviewed_by: str | None = None
     reviewed_at: str | None = None
     review_note: str | None = None
+    published_on: str | None = None  # ISO date the publication counts as made (timeliness)
+
+    @property
+    def effective_date(self) -> date:
+        """The day this version counts as published: ``published_on``, else the local date of ``published_at``."""
+        if self.published_on:
+            return date.fromisoformat(self.published_on)
+        return datetime.fromisoformat(self.published_at).date()
+
+
+@dataclass(frozen=True)
+class InputCheck:
+    pipeline: str
+    period: str
+    fingerprint: str
+    outcome: str
+    run_id: str | None
+    checked_at: str
 
 
 def now_iso() -> str:
@@ -101,7 +182,8 @@ class Ledger:
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
                 raise ConfigError(
-                    f"台账版本 {version} 比本程序新 (ledger schema {version} is newer than this gongkai-etl knows: {len(MIGRATIONS)})",
+                    f"台账版本 {version} 比本程序新 (ledger schema {version} is newer than this gongkai-etl knows: "
+                    f"{len(MIGRATIONS)}); a newer gongkai-etl wrote it: upgrade gongkai-etl, nothing was changed",
                     file=self.path,
                 )
             for step in range(version, len(MIGRATIONS)):
@@ -177,8 +259,8 @@ class Ledger:
                 return
             c.execute(
                 "INSERT INTO publications (dataset, period, version, run_id, pipeline, published_at, content_hash,"
-                " input_hash, files, rows, current, reviewed_by, reviewed_at, review_note)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                " input_hash, files, rows, current, reviewed_by, reviewed_at, review_note, published_on)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
                 (
                     pub.dataset,
                     pub.period,
@@ -193,6 +275,7 @@ class Ledger:
                     pub.reviewed_by,
                     pub.reviewed_at,
                     pub.review_note,
+                    pub.published_on,
                 ),
             )
 
@@ -226,6 +309,57 @@ class Ledger:
         ).fetchone()
         return int(row[0] or 0) + 1
 
+    # per-record timeliness ------------------------------------------------
+    def record_timeliness(self, dataset: str, period: str, version: int, summary: dict[str, Any], run_id: str | None) -> None:
+        """Keep the per-record deadline check of one version (replaces an earlier one)."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO record_timeliness (dataset, period, version, run_id, rule, published_on, records,"
+                " late, undated, carried, max_days_late, worst, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    dataset,
+                    period,
+                    version,
+                    run_id,
+                    summary["rule"],
+                    summary["published_on"],
+                    summary["records"],
+                    summary["late"],
+                    summary.get("undated", 0),
+                    summary.get("carried", 0),
+                    summary.get("max_days_late", 0),
+                    json.dumps(summary.get("worst", []), ensure_ascii=False),
+                    now_iso(),
+                ),
+            )
+
+    def timeliness(self, dataset: str, period: str) -> list[dict[str, Any]]:
+        """Per-record checks of every version of a dataset-period, oldest first."""
+        rows = self.conn.execute(
+            "SELECT * FROM record_timeliness WHERE dataset = ? AND period = ? ORDER BY version", (dataset, period)
+        )
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["worst"] = json.loads(d["worst"])
+            out.append(d)
+        return out
+
+    # input fingerprints ---------------------------------------------------
+    def record_input_check(self, pipeline: str, period: str, fingerprint: str, outcome: str, run_id: str | None) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO input_checks (pipeline, period, fingerprint, outcome, run_id, checked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (pipeline, period, fingerprint, outcome, run_id, now_iso()),
+            )
+
+    def input_check(self, pipeline: str, period: str) -> InputCheck | None:
+        row = self.conn.execute(
+            "SELECT * FROM input_checks WHERE pipeline = ? AND period = ?", (pipeline, period)
+        ).fetchone()
+        return InputCheck(**dict(row)) if row else None
+
 
 def _pub(row: sqlite3.Row) -> Publication:
     return Publication(
@@ -243,4 +377,5 @@ def _pub(row: sqlite3.Row) -> Publication:
         reviewed_by=row["reviewed_by"],
         reviewed_at=row["reviewed_at"],
         review_note=row["review_note"],
+        published_on=row["published_on"],
     )

@@ -4,7 +4,7 @@ through which the runner tells the CLI (the one place that talks to the user).""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass
@@ -32,6 +32,8 @@ class DatasetOutcome:
     rejects_file: str | None = None
     review_id: str | None = None
     stages: list[StageInfo] = field(default_factory=list)
+    #: per-record deadlines of an event-driven dataset (gongkai_etl.schedule.timeliness)
+    timeliness: dict[str, Any] | None = None
 
 
 @dataclass
@@ -52,8 +54,12 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
+        """The most serious outcome: a failure (1, 2, 3) outranks waiting for review (4)."""
         codes = [p.exit_code for p in self.periods if p.exit_code]
-        return max(codes) if codes else 0
+        failures = [c for c in codes if c != 4]
+        if failures:
+            return max(failures)
+        return 4 if codes else 0
 
 
 class Reporter(Protocol):

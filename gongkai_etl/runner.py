@@ -7,6 +7,7 @@ datasets, batch by batch (bounded memory) for the source's streaming datasets.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import errno
@@ -35,7 +36,7 @@ from gongkai_etl.periods import Period
 from gongkai_etl.plugins import Registry, load_plugins
 from gongkai_etl.report import DatasetOutcome, PeriodOutcome, Reporter, RunReport, SilentReporter, StageInfo
 from gongkai_etl.spec import Pipeline
-from gongkai_etl.transform.validate import check_unique, normalize_and_validate
+from gongkai_etl.transform.validate import KeySet, check_unique, normalize_and_validate
 
 
 def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tuple[Source, list[Dataset]]:
@@ -104,7 +105,7 @@ class _DatasetRun:
     stage_dir: Path
     outcome: DatasetOutcome
     sessions: dict[str, tuple[WriterSession, str]] = field(default_factory=dict)
-    seen_keys: dict[str, int | None] = field(default_factory=dict)
+    seen_keys: KeySet = field(default_factory=KeySet)
     rejects: list[Reject] = field(default_factory=list)
     findings: list[Any] = field(default_factory=list)
     times: dict[str, float] = field(default_factory=dict)
@@ -125,6 +126,14 @@ class Runner:
         self.run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         #: The day publications of this run count as made (``--as-of``); None: today.
         self.as_of: date | None = None
+        #: Scale-out (gongkai_etl.executor): ``stager(period)`` stages a period elsewhere and
+        #: returns a StagedUnit this runner publishes; ``stage_only`` is the worker side
+        #: (stage, never publish, never write the ledger); ``publish_lock`` serializes
+        #: the publishing of several runners in one coordinating process.
+        self.stager: Any = None
+        self.stage_only = False
+        self.staged_units: dict[str, Any] = {}
+        self.publish_lock: Any = contextlib.nullcontext()
 
     def open_ledger(self) -> Ledger:
         from gongkai_etl.errors import PublishError
@@ -145,6 +154,10 @@ class Runner:
             finished = recover(self.layout, ledger, {d.id: d for d in self.registry_datasets()})
             for item in finished:
                 self.reporter.warn(f"已完成上次中断的发布 (finished an interrupted publish): {item}")
+            from gongkai_etl.load.objectstore import sync_output
+
+            for item in sync_output(self.layout.out, ledger):  # an s3:// output a killed run left behind
+                self.reporter.warn(f"已完成上次中断的对象存储发布 (finished an interrupted upload): {item}")
             clean_staging(self.layout)
             ledger.start_run(self.run_id, self.pipeline.id, str(self.pipeline.file), [p.key for p in periods])
             totals = [0, 0, 0]
@@ -189,6 +202,18 @@ class Runner:
 
     # one period -------------------------------------------------------------
     def run_period(self, period: Period, ledger: Ledger, hashes: dict[str, str]) -> PeriodOutcome:
+        adopted = self.stager(period) if self.stager is not None else None
+        with self.publish_lock:
+            return self._run_period(period, ledger, hashes, adopted)
+
+    def _run_period(self, period: Period, ledger: Ledger, hashes: dict[str, str], adopted: Any = None) -> PeriodOutcome:
+        """Stage and publish one period. ``adopted``: a StagedUnit staged by a
+        worker (gongkai_etl.executor); then only the publishing happens here."""
+        if adopted is not None and (adopted.outcome.error or adopted.staged is None):
+            for event in adopted.events:  # failed while staging: nothing to publish
+                getattr(self.reporter, event[0])(*event[1], **event[2])
+            hashes.update(adopted.input_hashes)
+            return adopted.outcome
         outcome = PeriodOutcome(self.pipeline.id, period.key)
         datasets = self.datasets_for(period)
         if not datasets:
@@ -198,14 +223,20 @@ class Runner:
             return outcome
         from gongkai_etl.schedule.due import input_fingerprint, record_input_check
 
-        fingerprint = input_fingerprint(self.pipeline, period)
+        fingerprint = adopted.fingerprint if adopted is not None else input_fingerprint(self.pipeline, period)
         ctx = RunContext(self.pipeline, self.source, self.registry, period, datasets, self.layout, ledger)
         runs: dict[str, _DatasetRun] = {}
         try:
-            self._process(ctx, period, datasets, runs)
-            staged = self._finish(ctx, period, runs)
-            outcome.excluded_rows = len(ctx.excluded)
-            self._publish(ctx, period, runs, staged, ledger)
+            if adopted is None:
+                self._process(ctx, period, datasets, runs)
+                staged = self._finish(ctx, period, runs)
+                outcome.excluded_rows = len(ctx.excluded)
+            else:
+                staged = adopted.adopt(self, ctx, datasets, runs, outcome)
+            if self.stage_only:
+                self.staged_units[period.key] = (staged, fingerprint)
+            else:
+                self._publish(ctx, period, runs, staged, ledger)
         except (OSError, sqlite3.Error) as exc:
             self._discard(runs)
             raise _environment_error(exc, "写入输出失败 (writing the output failed)", period=period.key) from None
@@ -222,7 +253,8 @@ class Runner:
             hashes.update(ctx.input_hashes)
             for r in runs.values():
                 outcome.datasets.append(r.outcome)
-        record_input_check(ledger, self.pipeline, period, fingerprint, outcome, self.run_id)
+        if not self.stage_only:
+            record_input_check(ledger, self.pipeline, period, fingerprint, outcome, self.run_id)
         return outcome
 
     def _process(self, ctx: RunContext, period: Period, datasets: list[Dataset], runs: dict[str, _DatasetRun]) -> None:
@@ -421,9 +453,28 @@ def _environment_error(exc: OSError | sqlite3.Error, message: str, file: Path | 
     PublishError that stops the run; sqlite's own errors count as such."""
     if isinstance(exc, OSError):
         return write_error(message, exc, file, **where)
-    err = PublishError(f"{message}: 台账 ledger: {exc}", file=file, **where)
+    hint = _fs_hint(file) if file is not None else ""
+    err = PublishError(f"{message}: 台账 ledger: {exc}{hint}", file=file, **where)
     err.os_errno = errno.EIO  # type: ignore[attr-defined]
     return err
+
+
+def _fs_hint(path: Path) -> str:
+    """Why sqlite's terse 'disk I/O error' / 'unable to open database file' probably happened."""
+    for probe in (path, *path.parents):
+        if probe.exists():
+            break
+    else:
+        return ""
+    try:
+        st = os.statvfs(probe)
+    except OSError:
+        return ""
+    if st.f_flag & os.ST_RDONLY:
+        return " (Read-only file system)"
+    if st.f_bavail * st.f_frsize < (1 << 20):
+        return f" (No space left on device: {st.f_bavail * st.f_frsize // 1024} KiB free)"
+    return ""
 
 
 def _redact(text: str) -> str:

@@ -56,7 +56,11 @@ OUTPUT_KEYS = {
     "formats": "list of output formats (parquet, csv)",
     "base_url": "base URL for download links in the catalog",
     "site": "regenerate the static catalog page after each publish (true/false)",
+    "s3": "object store settings when dir is s3://bucket/prefix: endpoint_url, region",
+    "state_dir": "local folder for ledger, staging and versions of an s3:// output "
+    "(default .gongkai-state/<bucket>/<prefix> beside the pipeline)",
 }
+S3_KEYS = {"endpoint_url": "S3-compatible endpoint, e.g. http://127.0.0.1:9000", "region": "region, e.g. cn-north-1"}
 
 
 @dataclass
@@ -125,6 +129,10 @@ class Pipeline:
     ledger_path: Path | None = None
     batch_rows: int = 131072
     raw: dict[str, Any] = field(default_factory=dict)
+    #: ``s3://bucket/prefix`` when the output is an object store; output_dir is then
+    #: the local state folder (output.state_dir) mirrored to the store after each publish.
+    output_uri: str | None = None
+    s3: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -235,6 +243,12 @@ def load_pipeline(file: str | Path) -> Pipeline:
 
     output = _check_keys(file, "output", data.get("output") or {}, OUTPUT_KEYS)
     out_dir_text = _expect(file, "output.dir", output.get("dir", "output"), str, "a folder path")
+    output_uri = None
+    s3: dict[str, Any] = {}
+    if out_dir_text.startswith("s3://"):
+        output_uri, s3, out_dir_text = _s3_output(file, out_dir_text, output)
+    elif "s3" in output or "state_dir" in output:
+        raise _err(file, "output.s3" if "s3" in output else "output.state_dir", "only for an s3:// output.dir")
     out_dir = Path(os.path.expanduser(out_dir_text))
     out_dir = out_dir if out_dir.is_absolute() else (file.parent / out_dir)
     formats = output.get("formats", ["parquet", "csv"])
@@ -295,7 +309,7 @@ def load_pipeline(file: str | Path) -> Pipeline:
     pid = _expect(file, "pipeline", data.get("pipeline", file.stem), str, "a pipeline id")
     title = _expect(file, "title", data.get("title", pid), str, "text")
 
-    return Pipeline(
+    pipeline = Pipeline(
         file=file,
         id=pid,
         title=title,
@@ -317,7 +331,28 @@ def load_pipeline(file: str | Path) -> Pipeline:
         ledger_path=ledger_path,
         batch_rows=batch_rows,
         raw=data,
+        output_uri=output_uri,
+        s3=s3,
     )
+    if output_uri:
+        from gongkai_etl.load.objectstore import register_target
+
+        register_target(pipeline.output_dir, output_uri, s3)
+    return pipeline
+
+
+def _s3_output(file: Path, uri: str, output: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+    """``s3://bucket/prefix`` -> (uri, s3 settings, local state folder text)."""
+    bucket, _, prefix = uri[len("s3://") :].partition("/")
+    prefix = prefix.strip("/")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]", bucket):
+        raise _err(file, "output.dir", f"expected s3://bucket/prefix with a valid bucket name, got {uri!r}")
+    s3 = _check_keys(file, "output.s3", output.get("s3") or {}, S3_KEYS)
+    for k, v in s3.items():
+        _expect(file, f"output.s3.{k}", v, str, "text")
+    default = str(Path(".gongkai-state") / bucket / prefix) if prefix else str(Path(".gongkai-state") / bucket)
+    state = _expect(file, "output.state_dir", output.get("state_dir", default), str, "a folder path")
+    return f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}", dict(s3), state
 
 
 def pipeline_files(paths: list[str | Path]) -> list[Path]:

@@ -1,19 +1,15 @@
 """Shared fixtures: a private copy of the shipped pipelines and sample data, and
-a way to call the real ``etl`` command in a subprocess."""
+a way to call the real ``etl`` command in a subprocess (see support.py)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = REPO / "tests" / "artifacts"
+from support import ARTIFACTS, REPO, run_etl  # noqa: F401  (re-exported for old imports)
 
 
 @pytest.fixture
@@ -25,19 +21,6 @@ def project(tmp_path: Path) -> Path:
 
 
 Etl = Callable[..., subprocess.CompletedProcess]
-
-
-def run_etl(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ``python -m gongkai_etl ARGS`` and capture its output."""
-    full_env = {**os.environ, "GONGKAI_SALT": "test-salt-not-secret", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "gongkai_etl", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture

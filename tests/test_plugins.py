@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_etl
+from support import REPO, run_etl
 
 EXAMPLE = REPO / "tests" / "example_plugin"
 
