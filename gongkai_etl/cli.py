@@ -17,6 +17,7 @@ import typer
 
 from gongkai_etl import __version__
 from gongkai_etl.errors import ConfigError, ExitCode, GongkaiError
+from gongkai_etl.report import worst_exit
 
 app = typer.Typer(
     name="etl",
@@ -125,7 +126,7 @@ def run(
         else:
             results = [run_due(r, day, r.reporter, wait) for r in runners]
         print_needs_person(results)  # type: ignore[arg-type]
-        raise typer.Exit(max((r.exit_code for r in results), default=0))  # type: ignore[attr-defined]
+        raise typer.Exit(worst_exit(r.exit_code for r in results))  # type: ignore[attr-defined]
     plans = []
     for runner in runners:
         periods = parse_periods(period) if period else runner.pipeline.periods
@@ -153,7 +154,7 @@ def run(
             codes = ex.map([r for r, _ in plans], lambda r: run_one(r, todo[id(r)]))
     else:
         codes = [run_one(r, ps) for r, ps in plans]
-    raise typer.Exit(max(codes, default=0))
+    raise typer.Exit(worst_exit(codes))
 
 
 @app.command()

@@ -44,6 +44,9 @@ class InputDecl:
     (the name itself is always accepted). ``optional_columns`` may be absent.
     ``per_period`` inputs must have a ``{period}``-style template in their path
     (or one file per period); others are read as they are for every period.
+    ``datasets`` names the datasets the input feeds (empty: all of the
+    source's), so ``etl run --due`` expects a monthly input only for monthly
+    periods of a pipeline that also has quarterly datasets.
     """
 
     name: str
@@ -52,6 +55,7 @@ class InputDecl:
     required: bool = True
     per_period: bool = True
     description: str = ""
+    datasets: tuple[str, ...] = ()
 
 
 @dataclass

@@ -4,6 +4,7 @@ through which the runner tells the CLI (the one place that talks to the user).""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 
@@ -54,12 +55,20 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """The most serious outcome: a failure (1, 2, 3) outranks waiting for review (4)."""
-        codes = [p.exit_code for p in self.periods if p.exit_code]
-        failures = [c for c in codes if c != 4]
-        if failures:
-            return max(failures)
-        return 4 if codes else 0
+        return worst_exit(p.exit_code for p in self.periods)
+
+
+def worst_exit(codes: Iterable[int]) -> int:
+    """The exit code of several outcomes: the most serious one wins.
+
+    A failure (1 data, 2 configuration, 3 source) outranks "waiting for review"
+    (4) and "locked" (5), which only say that a person has something to do.
+    """
+    codes = [int(c) for c in codes if c]
+    failures = [c for c in codes if c in (1, 2, 3)]
+    if failures:
+        return max(failures)
+    return max(codes, default=0)
 
 
 class Reporter(Protocol):

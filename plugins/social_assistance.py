@@ -172,12 +172,8 @@ class SocialAssistanceSource(Source):
     # The public list is read, checked and written batch by batch (bounded memory):
     # a month's list runs to millions of rows in a large city.
     streaming = ("sa_dibao_public_list",)
-    # Every input serves one cadence only, but the engine's missing-input check
-    # (`etl run --due`, schedule/due.py) looks for every required input in every
-    # period, so a monthly period would wait for the quarterly JSON and 2016Q3
-    # for a monthly workbook, forever. Until an input can say which datasets it
-    # feeds, they are declared not required; a file that is really missing still
-    # fails its period with "输入文件不存在 (input file not found)" when read.
+    # Every input serves one cadence only: `datasets=` tells `etl run --due` which
+    # periods need it (a monthly period never waits for the quarterly JSON).
     inputs = (
         InputDecl(
             "dibao_list",
@@ -192,7 +188,7 @@ class SocialAssistanceSource(Source):
                 "change_type": ("变动类型", "变动情况", "增减情况"),
             },
             optional_columns=("community", "change_type"),
-            required=False,
+            datasets=("sa_dibao_public_list",),
             description="低保名单 monthly list of households (csv, one per month; the previous month's file "
             "is read too, to derive change types)",
         ),
@@ -208,7 +204,7 @@ class SocialAssistanceSource(Source):
                 "standard_amount": ("保障标准(元/人·月)", "保障标准"),
             },
             optional_columns=("standard_amount",),
-            required=False,
+            datasets=("sa_monthly_stats",),
             description="低保特困统计 monthly statistics (xlsx, one per month)",
         ),
         InputDecl(
@@ -221,7 +217,7 @@ class SocialAssistanceSource(Source):
                 "expenditure": ("zjzc", "资金支出", "资金支出(万元)"),
             },
             optional_columns=("subcategory",),
-            required=False,
+            datasets=("sa_quarterly_stats",),
             description="医疗救助、临时救助 quarterly export of the civil-affairs system (json, one per quarter)",
         ),
     )

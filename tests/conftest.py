@@ -3,21 +3,18 @@ a way to call the real ``etl`` command in a subprocess (see support.py)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import ARTIFACTS, REPO, run_etl  # noqa: F401  (re-exported for old imports)
+from support import ARTIFACTS, REPO, copy_project, run_etl  # noqa: F401  (re-exported for old imports)
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of pipelines/ and sample_data/ whose outputs land in tmp_path/output."""
-    shutil.copytree(REPO / "pipelines", tmp_path / "pipelines")
-    shutil.copytree(REPO / "sample_data", tmp_path / "sample_data", ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp_path
+    return copy_project(tmp_path)
 
 
 Etl = Callable[..., subprocess.CompletedProcess]

@@ -4,7 +4,9 @@ folders have their own conftest.py, so ``from conftest import ...`` is ambiguous
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,3 +26,19 @@ def run_etl(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         text=True,
         timeout=timeout,
     )
+
+
+def copy_project(root: Path) -> Path:
+    """Copy pipelines/ and sample_data/ into ``root``; outputs then land in root/output."""
+    shutil.copytree(REPO / "pipelines", root / "pipelines")
+    shutil.copytree(REPO / "sample_data", root / "sample_data", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def read_rejects(out: Path, dataset: str, period: str) -> list[dict[str, str]]:
+    """The rows of a dataset-period's rejects file (none if there is no file)."""
+    path = out / ".gongkai" / "rejects" / dataset / f"{period}.csv"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))

@@ -32,7 +32,7 @@ from gongkai_etl.errors import ConfigError, ExitCode
 from gongkai_etl.extract.archive import sha256_file
 from gongkai_etl.ledger import Ledger
 from gongkai_etl.periods import Period
-from gongkai_etl.report import PeriodOutcome, Reporter
+from gongkai_etl.report import PeriodOutcome, Reporter, worst_exit
 from gongkai_etl.schedule.deadlines import calendar_for, deadline_plan
 from gongkai_etl.schedule.locks import DEFAULT_WAIT, pipeline_lock
 from gongkai_etl.schedule.scope import owed_periods
@@ -99,10 +99,13 @@ def missing_inputs(runner: Any, period: Period) -> list[tuple[str, str]]:
     """Required local inputs whose file does not exist for ``period``: (name, location)."""
     out: list[tuple[str, str]] = []
     pipeline: Pipeline = runner.pipeline
+    wanted = {d.id for d in runner.datasets_for(period)}
     for decl in runner.source.inputs:
         spec = pipeline.inputs.get(decl.name)
         if not decl.required or spec is None or spec.url is not None:
             continue
+        if decl.datasets and not wanted.intersection(decl.datasets):
+            continue  # feeds only datasets of another cadence
         loc = spec.location(period, pipeline.base_dir)
         if not Path(loc).exists():
             out.append((decl.name, loc))
@@ -269,7 +272,7 @@ def run_due(runner: Any, as_of: date | None, reporter: Reporter, wait: float = D
         codes.append(int(ExitCode.WAITING_FOR_REVIEW))
     if problems:
         codes.append(int(ExitCode.USAGE))
-    result.exit_code = max(codes)
+    result.exit_code = worst_exit(codes)
     return result
 
 

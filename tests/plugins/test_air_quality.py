@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import math
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,7 +19,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from support import REPO, run_etl
+from support import REPO, copy_project, run_etl
 
 SAMPLE = "sample_data/air_quality"
 MONTH = "2016-10"
@@ -143,17 +142,12 @@ def reference() -> dict[str, Any]:
 
 
 # --- running the pipeline ----------------------------------------------------------------------
-def _copy_project(root: Path) -> Path:
-    shutil.copytree(REPO / "pipelines", root / "pipelines")
-    shutil.copytree(REPO / "sample_data", root / "sample_data", ignore=shutil.ignore_patterns("__pycache__"))
-    return root
-
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One run of the shipped pipeline on a private copy (as the `project` fixture makes);
     returns the output folder."""
-    root = _copy_project(tmp_path_factory.mktemp("aq"))
+    root = copy_project(tmp_path_factory.mktemp("aq"))
     result = run_etl("run", str(root / "pipelines/air_quality.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr
     return root / "output"

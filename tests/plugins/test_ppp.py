@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from support import read_rejects
 import xlrd
 import yaml
 
@@ -65,13 +66,6 @@ def _published(out: Path, dataset: str, period: str) -> list[dict[str, Any]]:
 def _by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["project_id"]: r for r in rows}
 
-
-def _rejects(out: Path, dataset: str, period: str) -> list[dict[str, str]]:
-    path = out / ".gongkai" / "rejects" / dataset / f"{period}.csv"
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 # --- the shipped pipeline ---------------------------------------------------------------
@@ -188,10 +182,10 @@ PLANTED = [
 
 
 @pytest.mark.parametrize(("dataset", "period", "project", "field_name", "words"), PLANTED)
-def test_planted_rows_land_in_rejects(
+def test_planted_rows_land_inread_rejects(
     run: Path, dataset: str, period: str, project: str, field_name: str, words: tuple[str, ...]
 ) -> None:
-    rejects = _rejects(run, dataset, period)
+    rejects = read_rejects(run, dataset, period)
     hits = [r for r in rejects if r["field"] == field_name]
     assert len(hits) == 1, rejects
     for word in words:
@@ -201,8 +195,8 @@ def test_planted_rows_land_in_rejects(
         assert project not in published
 
 
-def test_no_other_rejects(run: Path) -> None:
-    counts = {(ds, p): len(_rejects(run, ds, p)) for ds in DATASETS for p in PERIODS}
+def test_no_otherread_rejects(run: Path) -> None:
+    counts = {(ds, p): len(read_rejects(run, ds, p)) for ds in DATASETS for p in PERIODS}
     planted = {(ds, p) for ds, p, *_ in PLANTED}
     assert {k: v for k, v in counts.items() if v} == {k: 1 for k in planted}
 
@@ -237,7 +231,7 @@ def test_progress_in_yuan_with_renamed_columns(project: Path, etl: Callable[...,
     assert oct_["CY-PPP-2015-001"]["investment_month"] == Decimal("2885.45")
     assert oct_["CY-PPP-2015-001"]["investment_pct"] == Decimal("67.45")
     assert _by_id(_published(out, "ppp_progress", "2016-08"))["CY-PPP-2016-005"]["investment_cum"] == Decimal("41200.00")
-    assert [r["field"] for r in _rejects(out, "ppp_progress", "2016-10")] == ["investment_cum"]
+    assert [r["field"] for r in read_rejects(out, "ppp_progress", "2016-10")] == ["investment_cum"]
 
 
 def _yuan(text: str) -> str:

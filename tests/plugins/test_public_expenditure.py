@@ -7,9 +7,7 @@ never with plugins/public_expenditure.py.
 
 from __future__ import annotations
 
-import csv
 import re
-import shutil
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -19,7 +17,7 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 import xlrd
-from support import REPO, run_etl
+from support import REPO, copy_project, read_rejects, run_etl
 
 SAMPLE = REPO / "sample_data" / "public_expenditure"
 YEARS = ("2014", "2015", "2016")
@@ -118,15 +116,10 @@ def expected_rows(ref: list[dict[str, Any]], year: str) -> dict[tuple[str, str, 
 
 
 # --- running -----------------------------------------------------------------------------------
-def _copy_project(root: Path) -> Path:
-    shutil.copytree(REPO / "pipelines", root / "pipelines")
-    shutil.copytree(REPO / "sample_data", root / "sample_data", ignore=shutil.ignore_patterns("__pycache__"))
-    return root
-
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = _copy_project(tmp_path_factory.mktemp("pe"))
+    root = copy_project(tmp_path_factory.mktemp("pe"))
     result = run_etl("run", str(root / "pipelines/public_expenditure.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr
     return root / "output"
@@ -135,13 +128,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _rows(out: Path, dataset: str, period: str) -> list[dict[str, Any]]:
     return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()
 
-
-def _rejects(out: Path, dataset: str, period: str) -> list[dict[str, str]]:
-    path = out / ".gongkai" / "rejects" / dataset / f"{period}.csv"
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 VARIANT = """\
@@ -213,19 +199,19 @@ def test_stats_are_the_counts_of_the_item_rows(published: Path, reference: list[
             assert (g["receptions"], g["reception_persons"]) == (items["公务接待费"]["quantity"], items["公务接待费"]["persons"])
 
 
-def test_planted_dirty_rows_land_in_rejects(published: Path) -> None:
-    assert _rejects(published, "pe_sangong", "2014") == []
+def test_planted_dirty_rows_land_inread_rejects(published: Path) -> None:
+    assert read_rejects(published, "pe_sangong", "2014") == []
     for (year, dept, version, item), (field, words) in PLANTED.items():
-        rejects = _rejects(published, "pe_sangong", year)
+        rejects = read_rejects(published, "pe_sangong", year)
         hits = [r for r in rejects if dept in r["file"] and version in r["file"] and r["field"] == field]
         assert len(hits) == 1, (year, dept, rejects)
         assert words in hits[0]["reason"] and "(" in hits[0]["reason"]  # Chinese first, English in brackets
-    total = next(r for r in _rejects(published, "pe_sangong", "2016") if r["field"] == "amount")
+    total = next(r for r in read_rejects(published, "pe_sangong", "2016") if r["field"] == "amount")
     assert "合计" in total["reason"] and "±0.01" in total["reason"] and total["row"] == "5"
-    code = next(r for r in _rejects(published, "pe_sangong", "2016") if r["field"] == "econ_code")
+    code = next(r for r in read_rejects(published, "pe_sangong", "2016") if r["field"] == "econ_code")
     assert code["value"] == "30211" and "30212" in code["reason"]
-    assert sum(len(_rejects(published, "pe_sangong", y)) for y in YEARS) == 3
-    assert all(_rejects(published, "pe_sangong_stats", y) == [] for y in YEARS)
+    assert sum(len(read_rejects(published, "pe_sangong", y)) for y in YEARS) == 3
+    assert all(read_rejects(published, "pe_sangong_stats", y) == [] for y in YEARS)
 
 
 def test_subtotal_and_prior_year_checks(project: Path, etl) -> None:
@@ -247,10 +233,10 @@ def test_subtotal_and_prior_year_checks(project: Path, etl) -> None:
     result = etl("run", str(_variant(project, periods="2014..2015", prior="true")))
     assert result.returncode == 0, result.stdout + result.stderr
     out = project / "output_variant"
-    sub = _rejects(out, "pe_sangong", "2014")
+    sub = read_rejects(out, "pe_sangong", "2014")
     assert [(r["field"], r["row"]) for r in sub] == [("amount", "7")]
     assert "公务用车购置及运行费" in sub[0]["reason"] and "公务用车购置 + 公务用车运行维护费" in sub[0]["reason"]
-    prior = _rejects(out, "pe_sangong", "2015")
+    prior = read_rejects(out, "pe_sangong", "2015")
     assert {(r["field"], r["row"]) for r in prior} == {("amount_prior", "5"), ("amount_prior", "10")}
     assert all("2014" in r["reason"] and "上年数" in r["reason"] for r in prior)
 

@@ -7,10 +7,8 @@ plugins/water_bodies.py's functions (except the last test, which pins their boun
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-import shutil
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
-from support import REPO, run_etl
+from support import REPO, copy_project, read_rejects, run_etl
 
 SAMPLE = REPO / "sample_data" / "water_bodies"
 PERIODS = ("2015H2", "2016H1", "2016H2")
@@ -106,15 +104,10 @@ def ref_means(period: str) -> dict[str, dict[str, Any]]:
 
 
 # --- running -----------------------------------------------------------------------------------
-def _copy_project(root: Path) -> Path:
-    shutil.copytree(REPO / "pipelines", root / "pipelines")
-    shutil.copytree(REPO / "sample_data", root / "sample_data", ignore=shutil.ignore_patterns("__pycache__"))
-    return root
-
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = _copy_project(tmp_path_factory.mktemp("wb"))
+    root = copy_project(tmp_path_factory.mktemp("wb"))
     result = run_etl("run", str(root / "pipelines/water_bodies.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr
     return root / "output"
@@ -123,13 +116,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _rows(out: Path, dataset: str, period: str) -> list[dict[str, Any]]:
     return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()
 
-
-def _rejects(out: Path, dataset: str, period: str) -> list[dict[str, str]]:
-    path = out / ".gongkai" / "rejects" / dataset / f"{period}.csv"
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 VARIANT = """\
@@ -210,29 +196,29 @@ def test_monitoring_samples_and_stale_record(published: Path) -> None:
         assert {(r["water_body_id"], r["sample_time"]) for r in got} == {(s["id"], s["time"]) for s in want}
         for r in got:
             assert r["assessed_severity"] == ref_grade({k: r[f] for k, (f, _) in KEYS.items()})
-    stale = _rejects(published, "wb_monitoring", "2016H2")
+    stale = read_rejects(published, "wb_monitoring", "2016H2")
     assert [(r["field"], r["value"]) for r in stale] == [("sample_time", "2016-06-28 10:15:00")]
     assert "2016H2" in stale[0]["reason"]
 
 
-def test_planted_dirty_rows_land_in_rejects(published: Path) -> None:
-    assert _rejects(published, "wb_water_body", "2015H2") == []
+def test_planted_dirty_rows_land_inread_rejects(published: Path) -> None:
+    assert read_rejects(published, "wb_water_body", "2015H2") == []
     for (period, bid), field in PLANTED.items():
         raw = ref_list(period)[bid]
-        hits = [r for r in _rejects(published, "wb_water_body", period) if r["field"] == field]
+        hits = [r for r in read_rejects(published, "wb_water_body", period) if r["field"] == field]
         assert len(hits) == 1, (period, field)
         assert int(hits[0]["row"]) == 5 + list(ref_list(period)).index(bid)
         assert hits[0]["reason"].count("(") >= 1  # Chinese, then English in brackets
         if field == "street":
             assert hits[0]["value"] == raw["所在街乡"] == "北苑地区"
-    severity = _rejects(published, "wb_water_body", "2016H1")[0]
+    severity = read_rejects(published, "wb_water_body", "2016H1")[0]
     assert severity["value"] == "轻度黑臭" and "do_mg_l" in severity["reason"] and "溶解氧" in severity["reason"]
     assert "重度黑臭" in severity["reason"]
     assert ref_means("2016H1")["CY-HC-012"]["do_mg_l"] < Decimal("0.2")
-    date_reject = next(r for r in _rejects(published, "wb_water_body", "2016H2") if r["field"] == "target_date")
+    date_reject = next(r for r in read_rejects(published, "wb_water_body", "2016H2") if r["field"] == "target_date")
     assert date_reject["value"] == "2016年11月31日"
     for period in PERIODS:
-        assert _rejects(published, "wb_progress", period) == []
+        assert read_rejects(published, "wb_progress", period) == []
 
 
 def test_phone_numbers_are_never_published(published: Path) -> None:
@@ -260,7 +246,7 @@ def test_progress_checks_status_and_cumulative(project: Path, etl) -> None:
     _edit_list(project, "2016H1", edit)
     result = etl("run", str(_variant(project, "2015H2..2016H1")))
     assert result.returncode == 0, result.stdout + result.stderr
-    rejects = _rejects(project / "output_variant", "wb_progress", "2016H1")
+    rejects = read_rejects(project / "output_variant", "wb_progress", "2016H1")
     got = {(r["field"], r["row"]) for r in rejects}
     raw = list(ref_list("2016H1"))
     row2, row8 = str(5 + raw.index("CY-HC-002")), str(5 + raw.index("CY-HC-008"))
@@ -293,8 +279,8 @@ def test_columns_and_units_mapping(project: Path, etl, published: Path) -> None:
     def strip(rejects: list[dict[str, str]]) -> list[tuple[str, ...]]:
         return [(r["row"], r["field"], r["value"], r["reason"]) for r in rejects]
 
-    assert strip(_rejects(project / "output_variant", "wb_water_body", "2016H1")) == strip(
-        _rejects(published, "wb_water_body", "2016H1"))
+    assert strip(read_rejects(project / "output_variant", "wb_water_body", "2016H1")) == strip(
+        read_rejects(published, "wb_water_body", "2016H1"))
 
     result = etl("run", str(_variant(project, "2016H1")))  # the same file without the mapping
     assert result.returncode == 2, result.stdout + result.stderr
