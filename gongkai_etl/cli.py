@@ -141,6 +141,7 @@ def run(
 
     def run_one(runner: Runner, periods: list) -> int:  # type: ignore[type-arg]
         with pipeline_lock(runner.pipeline, wait) as lock:
+            runner.lock_held = True
             stale = lock.stale_message()
             if stale:
                 runner.reporter.warn(stale, pipeline=runner.pipeline.id)

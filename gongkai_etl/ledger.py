@@ -218,6 +218,20 @@ class Ledger:
                 (run_id, pipeline, pipeline_file, json.dumps(periods), now_iso()),
             )
 
+    def close_interrupted_runs(self, pipeline: str) -> int:
+        """Mark runs of ``pipeline`` still ``running`` as ``interrupted``.
+
+        Called by a run that holds the pipeline's lock: any other run of the
+        pipeline still marked running was killed before it could finish.
+        """
+        with self.transaction() as c:
+            cur = c.execute(
+                "UPDATE runs SET outcome = 'interrupted', ended = ?, error = COALESCE(error, ?)"
+                " WHERE pipeline = ? AND outcome = 'running'",
+                (now_iso(), "进程被中止 (the process was killed before the run finished)", pipeline),
+            )
+            return cur.rowcount
+
     def finish_run(
         self,
         run_id: str,

@@ -126,6 +126,9 @@ class Runner:
         self.run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         #: The day publications of this run count as made (``--as-of``); None: today.
         self.as_of: date | None = None
+        #: True while the caller holds this pipeline's lock (schedule/locks.py):
+        #: then a run still marked ``running`` in the ledger was killed.
+        self.lock_held = False
         #: Scale-out (gongkai_etl.executor): ``stager(period)`` stages a period elsewhere and
         #: returns a StagedUnit this runner publishes; ``stage_only`` is the worker side
         #: (stage, never publish, never write the ledger); ``publish_lock`` serializes
@@ -159,6 +162,8 @@ class Runner:
             for item in sync_output(self.layout.out, ledger):  # an s3:// output a killed run left behind
                 self.reporter.warn(f"已完成上次中断的对象存储发布 (finished an interrupted upload): {item}")
             clean_staging(self.layout)
+            if self.lock_held:
+                ledger.close_interrupted_runs(self.pipeline.id)
             ledger.start_run(self.run_id, self.pipeline.id, str(self.pipeline.file), [p.key for p in periods])
             totals = [0, 0, 0]
             hashes: dict[str, str] = {}

@@ -83,3 +83,21 @@ def test_a_newer_ledger_through_the_cli(project: Path, etl) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("Error: ") and "ledger schema 99 is newer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_killed_run_is_marked_interrupted_by_the_next_run(project, etl) -> None:  # noqa: ANN001
+    """The killed run cannot record its end; the next run (holding the lock) does."""
+    import signal
+    import sqlite3
+
+    pipeline = str(project / "pipelines/shantytown.yaml")
+    killed = etl("run", pipeline, "--period", "2016-08", env={"GONGKAI_FAILPOINT": "run:after-extract"})
+    assert killed.returncode == -signal.SIGKILL
+    db = project / "output/.gongkai/state.db"
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("SELECT outcome FROM runs")] == ["running"]
+    assert etl("run", pipeline, "--period", "2016-08").returncode == 0
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT outcome, ended IS NOT NULL, error FROM runs ORDER BY started").fetchall()
+    assert rows[0][0] == "interrupted" and rows[0][1] == 1 and "killed" in rows[0][2]
+    assert rows[1][0] == "ok"

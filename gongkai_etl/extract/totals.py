@@ -173,7 +173,9 @@ class TotalsCheck:
                 continue
             expected = col.group if subtotal else col.total
             shown = max(col.decimals, parsed[1])
-            rounding = Decimal(n) * Decimal(5).scaleb(-shown - 1) if shown else Decimal(0)  # whole numbers are exact
+            # each of the n cells and the total itself may be off by half a unit of
+            # the shown precision; whole numbers are exact
+            rounding = Decimal(n + 1) * Decimal(5).scaleb(-shown - 1) if shown else Decimal(0)
             tolerance = max(Decimal("0.01"), rounding)
             if abs(parsed[0] - expected) > tolerance:
                 problems.append(f"{col.name}: {label} {_fmt(parsed[0])} ≠ 数据合计 {_fmt(expected)} (sum of {n} rows)")

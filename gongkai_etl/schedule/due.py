@@ -232,6 +232,7 @@ def run_due(runner: Any, as_of: date | None, reporter: Reporter, wait: float = D
     day = as_of or date.today()
     runner.as_of = as_of
     with pipeline_lock(pipeline, wait) as lock:
+        runner.lock_held = True
         stale = lock.stale_message()
         if stale:
             reporter.warn(stale, pipeline=pipeline.id)

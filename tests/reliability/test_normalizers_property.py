@@ -270,6 +270,7 @@ def test_integer_totals_must_add_up_exactly(values: list[int], delta: int) -> No
 
 @settings(max_examples=100)
 @given(st.lists(st.decimals(0, 10**6, places=4), min_size=1, max_size=30))
+@example([Decimal("0.0150")] * 3)  # cells 0.02 each, total 0.04: the total's own rounding counts too
 def test_rounded_cells_total_of_unrounded_values_passes(values: list[Decimal]) -> None:
     """Cells shown to 0.01 and a total of the unrounded values: within the rounding tolerance."""
     check = TotalsCheck(["x"], location="t", mode="check")
