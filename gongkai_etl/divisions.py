@@ -7,6 +7,8 @@ Codes are 110105 + a 3-digit serial + 000. Code lists change from year to year
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from gongkai_etl.errors import NormalizeError
 from gongkai_etl.transform.normalize import to_halfwidth
@@ -77,6 +79,24 @@ def division_code(name_or_code: str) -> str:
             f"朝阳区, vintage {VINTAGE})"
         )
     return code
+
+
+def division_codes(values: Iterable[Any]) -> list[str | None]:
+    """The code of each street name or code; None where it is missing or unknown.
+
+    For sources that map a whole column and reject the unknown streets in their
+    own check, naming the street. Each distinct value is looked up once.
+    """
+    known: dict[Any, str | None] = {}
+    out: list[str | None] = []
+    for value in values:
+        if value not in known:
+            try:
+                known[value] = division_code(value) if value is not None and str(value).strip() else None
+            except NormalizeError:
+                known[value] = None
+        out.append(known[value])
+    return out
 
 
 def division_name(code: str) -> str:

@@ -40,7 +40,7 @@ import pyarrow as pa
 from gongkai_etl import hookimpl
 from gongkai_etl.contracts import Batch, InputDecl, Option, Reject, Source, SourceContext
 from gongkai_etl.datasets import Dataset, Field
-from gongkai_etl.divisions import division_code
+from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl.periods import Cadence
 from gongkai_etl.transform.normalize import clean_text, parse_amount, to_halfwidth
@@ -386,12 +386,7 @@ def _project_rows(table: pa.Table) -> pa.Table:
     for name in ("private_partner_uscc", "spv_uscc"):
         if name in table.column_names:
             table = _replace(table, name, [None if v is None else normalize_uscc(v) for v in _texts(table, name)])
-    codes: list[str | None] = []
-    for street in _texts(table, "street"):
-        try:
-            codes.append(division_code(street) if street else None)
-        except NormalizeError:
-            codes.append(None)  # check_projects names the street
+    codes = division_codes(_texts(table, "street"))  # check_projects names unknown streets
     return _replace(table, "division_code", codes)
 
 

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from gongkai_etl import hookimpl
 from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Reject, Source, SourceContext
 from gongkai_etl.datasets import Dataset, Field
-from gongkai_etl.divisions import division_code
+from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import NormalizeError
 from gongkai_etl.periods import Cadence
 
@@ -161,13 +161,7 @@ class ShantytownSource(Source):
         period = pa.scalar(ctx.period.key)
         projects = ctx.read("projects").to_table()
         ctx.cache["projects"] = projects
-        streets = projects.column("street").to_pylist()
-        codes: list[str | None] = []
-        for s in streets:
-            try:
-                codes.append(division_code(s) if s else None)
-            except NormalizeError:
-                codes.append(None)
+        codes = division_codes(projects.column("street").to_pylist())  # check() names unknown streets
         projects = projects.append_column("division_code", pa.array(codes, pa.string()))
         yield Batch("shantytown_project", _with_period(projects, period))
         if "shantytown_progress" in _wanted(ctx):

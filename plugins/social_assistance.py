@@ -27,8 +27,8 @@ import pyarrow.compute as pc
 from gongkai_etl import hookimpl
 from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Reject, Source, SourceContext
 from gongkai_etl.datasets import Dataset, Field
-from gongkai_etl.divisions import division_code
-from gongkai_etl.errors import ConfigError, NormalizeError
+from gongkai_etl.divisions import division_codes
+from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Cadence, Period
 from gongkai_etl.transform.pii import id18_check_char, mask_id
 from gongkai_etl.transform.privacy import salted_hexes
@@ -259,16 +259,6 @@ def _texts(table: pa.Table, name: str) -> list[Any]:
     return table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
 
 
-def _codes(streets: list[Any]) -> list[str | None]:
-    out: list[str | None] = []
-    for s in streets:
-        try:
-            out.append(division_code(s) if s and str(s).strip() else None)
-        except NormalizeError:
-            out.append(None)  # check() rejects it, naming the street
-    return out
-
-
 def _category(value: Any) -> Any:
     if value is None:
         return None
@@ -297,7 +287,7 @@ def _monthly_stats(ctx: SourceContext) -> pa.Table:
     columns = {
         "period": [ctx.period.key] * n,
         "street": streets,
-        "division_code": _codes(streets),
+        "division_code": division_codes(streets),
         "category": [_category(v) for v in _texts(raw, "category")],
     }
     for name in ("households", "persons", "expenditure_month", "expenditure_ytd", "standard_amount"):
@@ -321,7 +311,7 @@ def _quarterly_stats(ctx: SourceContext) -> pa.Table:
     columns = {
         "period": [ctx.period.key] * n,
         "street": streets,
-        "division_code": _codes(streets),
+        "division_code": division_codes(streets),
         "category": categories,
         "person_times": _texts(raw, "person_times"),
         "expenditure": _texts(raw, "expenditure"),
@@ -507,7 +497,7 @@ def _strings_or(arr: pa.Array | pa.ChunkedArray, type_: pa.DataType) -> pa.Array
 
 
 def _division_or_none(street: Any) -> str | None:
-    return _codes([street])[0]
+    return division_codes([street])[0]
 
 
 def _derived_changes(ids: pa.Array, valid: np.ndarray, keys: np.ndarray, baseline: np.ndarray | None) -> pa.Array:

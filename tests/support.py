@@ -42,3 +42,10 @@ def read_rejects(out: Path, dataset: str, period: str) -> list[dict[str, str]]:
         return []
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def read_published_rows(out: Path, dataset: str, period: str) -> list[dict]:
+    """The rows of a published dataset-period, read from its Parquet file."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()

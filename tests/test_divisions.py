@@ -73,3 +73,11 @@ def test_names_are_not_matched_by_substring() -> None:
     # '亚运村' and '奥运村' share '运村'; neither may swallow the other.
     assert division_code("奥运村街道") != division_code("亚运村街道")
     assert len({division_code(name) for name in EXPECTED.values()}) == 43
+
+
+def test_division_codes_maps_a_column_and_leaves_unknown_or_missing_empty() -> None:
+    from gongkai_etl.divisions import division_codes
+
+    assert division_codes(["建外街道", " 南磨房地区", None, "", "  ", "北苑地区", "建外街道", "110105011"]) == [
+        "110105001000", "110105021000", None, None, None, None, "110105001000", "110105011000",
+    ]

@@ -17,9 +17,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
-from support import REPO, copy_project, run_etl
+from support import REPO, copy_project, read_published_rows, run_etl
 
 SAMPLE = "sample_data/air_quality"
 MONTH = "2016-10"
@@ -154,7 +153,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _rows(out: Path, dataset: str, period: str = MONTH) -> list[dict[str, Any]]:
-    return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()
+    return read_published_rows(out, dataset, period)
 
 
 def _rejects(out: Path, dataset: str, period: str) -> list[dict[str, str]]:

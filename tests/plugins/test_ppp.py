@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from support import read_rejects
+from support import read_published_rows, read_rejects
 import xlrd
 import yaml
 
@@ -59,9 +58,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "output"
 
 
-def _published(out: Path, dataset: str, period: str) -> list[dict[str, Any]]:
-    return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()
-
 
 def _by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["project_id"]: r for r in rows}
@@ -79,7 +75,7 @@ def test_every_dataset_and_period_is_published(run: Path) -> None:
 
 
 def test_project_basics_are_typed_and_mapped(run: Path) -> None:
-    rows = _by_id(_published(run, "ppp_project", "2016-09"))
+    rows = _by_id(read_published_rows(run, "ppp_project", "2016-09"))
     assert len(rows) == 6
     # 亿元 and 万元 with separators and a bare JSON number, all to 万元
     expected_total = {
@@ -113,10 +109,10 @@ def test_progress_share_is_cumulative_over_total(run: Path) -> None:
     def pct(cum: str, total: str) -> Decimal:
         return (Decimal(cum) * 100 / Decimal(total)).quantize(Decimal("0.01"))
 
-    aug = _by_id(_published(run, "ppp_progress", "2016-08"))
+    aug = _by_id(read_published_rows(run, "ppp_progress", "2016-08"))
     assert aug["CY-PPP-2016-005"]["investment_cum"] == Decimal("41200.00")  # typed 4.12亿元
     assert aug["CY-PPP-2016-005"]["investment_pct"] == pct("41200", "125000") == Decimal("32.96")
-    oct_ = _by_id(_published(run, "ppp_progress", "2016-10"))
+    oct_ = _by_id(read_published_rows(run, "ppp_progress", "2016-10"))
     assert oct_["CY-PPP-2015-001"]["investment_pct"] == pct("58005.75", "86000") == Decimal("67.45")
     assert oct_["CY-PPP-2015-001"]["investment_month"] == Decimal("2885.45")
     assert oct_["CY-PPP-2015-001"]["report_date"] == date(2016, 11, 3)
@@ -126,14 +122,14 @@ def test_progress_share_is_cumulative_over_total(run: Path) -> None:
 
 def test_contributions_add_up_and_keep_their_as_of_dates(run: Path) -> None:
     for period in PERIODS:
-        for row in _published(run, "ppp_contribution", period):
+        for row in read_published_rows(run, "ppp_contribution", period):
             assert row["government_contribution"] + row["private_contribution"] == row["capital"]
-    oct_rows = _published(run, "ppp_contribution", "2016-10")
+    oct_rows = read_published_rows(run, "ppp_contribution", "2016-10")
     keys = {(r["project_id"], r["as_of_date"]) for r in oct_rows}
     assert ("CY-PPP-2015-001", date(2015, 12, 31)) in keys and ("CY-PPP-2015-001", date(2016, 10, 31)) in keys
     p1 = next(r for r in oct_rows if r["as_of_date"] == date(2016, 10, 31) and r["project_id"] == "CY-PPP-2015-001")
     assert (p1["capital"], p1["debt_financing"]) == (Decimal("17200.00"), Decimal("48000.00"))
-    sep_ids = {r["project_id"] for r in _published(run, "ppp_contribution", "2016-09")}
+    sep_ids = {r["project_id"] for r in read_published_rows(run, "ppp_contribution", "2016-09")}
     assert "CY-PPP-2016-003" not in sep_ids  # the planted sum that does not add up
 
 
@@ -146,7 +142,7 @@ def _xls_texts(path: Path) -> dict[tuple[str, str], str]:
 
 
 def test_procurement_documents(run: Path) -> None:
-    oct_ = {(r["project_id"], r["doc_type"], r["seq"]): r for r in _published(run, "ppp_procurement_doc", "2016-10")}
+    oct_ = {(r["project_id"], r["doc_type"], r["seq"]): r for r in read_published_rows(run, "ppp_procurement_doc", "2016-10")}
     # signed Thursday 2016-09-29; the 2nd working day after is Saturday 10-08 (调休)
     contract = oct_[("CY-PPP-2016-002", "项目合同", 1)]
     assert contract["signing_date"] == date(2016, 9, 29) and contract["contract_on_time"] is True
@@ -156,7 +152,7 @@ def test_procurement_documents(run: Path) -> None:
     assert oct_[("CY-PPP-2016-002", "中标/成交结果", 1)]["contract_on_time"] is None  # typed 中标或成交结果
     assert oct_[("CY-PPP-2016-003", "预中标/成交结果", 2)]["notice_working_days"] == 5
     # Mid-Autumn 2016: 9-13, 9-14, (9-15..9-17 off), Sunday 9-18 worked, 9-19, 9-20
-    sep = {(r["project_id"], r["doc_type"]): r for r in _published(run, "ppp_procurement_doc", "2016-09")}
+    sep = {(r["project_id"], r["doc_type"]): r for r in read_published_rows(run, "ppp_procurement_doc", "2016-09")}
     assert sep[("CY-PPP-2016-002", "预中标/成交结果")]["notice_working_days"] == 5
     # given (in upper case) for some rows, computed from the 正文 for the others
     texts = _xls_texts(run.parent / "sample_data" / "ppp" / "PPP项目采购信息_2016-10.xls")
@@ -167,7 +163,7 @@ def test_procurement_documents(run: Path) -> None:
                 assert r["sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
                 checked += 1
     assert checked == len(oct_) == 5
-    aug = _published(run, "ppp_procurement_doc", "2016-08")
+    aug = read_published_rows(run, "ppp_procurement_doc", "2016-08")
     assert {r["doc_type"] for r in aug} == {"项目合同", "资格预审公告", "中标/成交结果", "采购文件"}
 
 
@@ -190,7 +186,7 @@ def test_planted_rows_land_inread_rejects(
     assert len(hits) == 1, rejects
     for word in words:
         assert word in hits[0]["reason"]
-    published = {r["project_id"] for r in _published(run, dataset, period)}
+    published = {r["project_id"] for r in read_published_rows(run, dataset, period)}
     if dataset in ("ppp_project", "ppp_progress"):
         assert project not in published
 
@@ -226,11 +222,11 @@ def test_progress_in_yuan_with_renamed_columns(project: Path, etl: Callable[...,
     result = etl("run", str(root / "pipelines" / "ppp.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr
     out = root / "output"
-    oct_ = _by_id(_published(out, "ppp_progress", "2016-10"))
+    oct_ = _by_id(read_published_rows(out, "ppp_progress", "2016-10"))
     assert oct_["CY-PPP-2015-001"]["investment_cum"] == Decimal("58005.75")
     assert oct_["CY-PPP-2015-001"]["investment_month"] == Decimal("2885.45")
     assert oct_["CY-PPP-2015-001"]["investment_pct"] == Decimal("67.45")
-    assert _by_id(_published(out, "ppp_progress", "2016-08"))["CY-PPP-2016-005"]["investment_cum"] == Decimal("41200.00")
+    assert _by_id(read_published_rows(out, "ppp_progress", "2016-08"))["CY-PPP-2016-005"]["investment_cum"] == Decimal("41200.00")
     assert [r["field"] for r in read_rejects(out, "ppp_progress", "2016-10")] == ["investment_cum"]
 
 

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pyarrow.parquet as pq
 import pytest
 import xlrd
-from support import REPO, copy_project, read_rejects, run_etl
+from support import REPO, copy_project, read_published_rows, read_rejects, run_etl
 
 SAMPLE = REPO / "sample_data" / "public_expenditure"
 YEARS = ("2014", "2015", "2016")
@@ -125,9 +124,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "output"
 
 
-def _rows(out: Path, dataset: str, period: str) -> list[dict[str, Any]]:
-    return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()
-
 
 
 VARIANT = """\
@@ -166,7 +162,7 @@ def _as_xlsx(src: Path, dst: Path, edit: Any = None) -> None:
 # --- tests -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("year", YEARS)
 def test_published_amounts_match_the_raw_workbooks(published: Path, reference: list[dict[str, Any]], year: str) -> None:
-    got = {(r["dept_code"], r["version"], r["item"]): r for r in _rows(published, "pe_sangong", year)}
+    got = {(r["dept_code"], r["version"], r["item"]): r for r in read_published_rows(published, "pe_sangong", year)}
     want = expected_rows(reference, year)
     assert set(got) == set(want)
     for key, w in want.items():
@@ -180,7 +176,7 @@ def test_published_amounts_match_the_raw_workbooks(published: Path, reference: l
 def test_legacy_xls_in_yuan_is_converted_to_wanyuan(published: Path, reference: list[dict[str, Any]]) -> None:
     raw = next(f for f in reference if f["dept"] == "151001" and f["year"] == "2016" and f["version"] == "预算")
     assert raw["unit"] == "元"
-    rows = {r["item"]: r for r in _rows(published, "pe_sangong", "2016") if r["dept_code"] == "151001" and r["version"] == "预算"}
+    rows = {r["item"]: r for r in read_published_rows(published, "pe_sangong", "2016") if r["dept_code"] == "151001" and r["version"] == "预算"}
     path = next((SAMPLE / "2016").glob("151001_*预算.xls"))
     total_yuan = ref_number(next(r for r in ref_sheet(path) if r[1] == "合计")[2])
     assert rows["合计"]["amount"] == (total_yuan / 10000).quantize(CENT) and rows["合计"]["amount"] < 100
@@ -189,7 +185,7 @@ def test_legacy_xls_in_yuan_is_converted_to_wanyuan(published: Path, reference: 
 
 def test_stats_are_the_counts_of_the_item_rows(published: Path, reference: list[dict[str, Any]]) -> None:
     for year in YEARS:
-        got = {(r["dept_code"], r["version"]): r for r in _rows(published, "pe_sangong_stats", year)}
+        got = {(r["dept_code"], r["version"]): r for r in read_published_rows(published, "pe_sangong_stats", year)}
         assert len(got) == 16
         for f in (f for f in reference if f["year"] == year):
             g, items = got[(f["dept"], f["version"])], f["items"]
@@ -246,8 +242,8 @@ def test_unit_from_the_title_row_without_pipeline_units(project: Path, etl, publ
         _as_xlsx(path, project / "variant/2016" / (path.stem + ".xlsx"))
     result = etl("run", str(_variant(project)))
     assert result.returncode == 0, result.stdout + result.stderr
-    got = _rows(project / "output_variant", "pe_sangong", "2016")
-    want = [r for r in _rows(published, "pe_sangong", "2016") if r["dept_code"] == "151001"]
+    got = read_published_rows(project / "output_variant", "pe_sangong", "2016")
+    want = [r for r in read_published_rows(published, "pe_sangong", "2016") if r["dept_code"] == "151001"]
     assert got == want
 
 
@@ -266,11 +262,11 @@ def test_pipeline_units_and_columns_mapping(project: Path, etl, published: Path)
                "    units: {this_year: 元, prior_year: 元}")
     result = etl("run", str(_variant(project, extra=mapping)))
     assert result.returncode == 0, result.stdout + result.stderr
-    got = _rows(project / "output_variant", "pe_sangong", "2016")
-    want = [r for r in _rows(published, "pe_sangong", "2016") if r["dept_code"] == "151001" and r["version"] == "预算"]
+    got = read_published_rows(project / "output_variant", "pe_sangong", "2016")
+    want = [r for r in read_published_rows(published, "pe_sangong", "2016") if r["dept_code"] == "151001" and r["version"] == "预算"]
     assert got == want
-    stats = _rows(project / "output_variant", "pe_sangong_stats", "2016")
-    assert stats == [r for r in _rows(published, "pe_sangong_stats", "2016") if r["dept_code"] == "151001" and r["version"] == "预算"]
+    stats = read_published_rows(project / "output_variant", "pe_sangong_stats", "2016")
+    assert stats == [r for r in read_published_rows(published, "pe_sangong_stats", "2016") if r["dept_code"] == "151001" and r["version"] == "预算"]
 
 
 def test_unit_conflict_and_missing_columns_are_clear_errors(project: Path, etl) -> None:

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pyarrow.parquet as pq
 import pytest
-from support import REPO, copy_project, read_rejects, run_etl
+from support import REPO, copy_project, read_published_rows, read_rejects, run_etl
 
 SAMPLE = REPO / "sample_data" / "water_bodies"
 PERIODS = ("2015H2", "2016H1", "2016H2")
@@ -113,9 +112,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "output"
 
 
-def _rows(out: Path, dataset: str, period: str) -> list[dict[str, Any]]:
-    return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()
-
 
 
 VARIANT = """\
@@ -155,7 +151,7 @@ def _row_of(ws: Any, body_id: str) -> int:
 @pytest.mark.parametrize("period", PERIODS)
 def test_water_body_list_matches_raw(published: Path, period: str) -> None:
     raw, means = ref_list(period), ref_means(period)
-    got = {r["water_body_id"]: r for r in _rows(published, "wb_water_body", period)}
+    got = {r["water_body_id"]: r for r in read_published_rows(published, "wb_water_body", period)}
     assert set(got) == {bid for bid in raw if (period, bid) not in PLANTED}
     for bid, g in got.items():
         r = raw[bid]
@@ -177,7 +173,7 @@ def test_water_body_list_matches_raw(published: Path, period: str) -> None:
 @pytest.mark.parametrize("period", PERIODS)
 def test_progress_matches_raw(published: Path, period: str) -> None:
     raw = ref_list(period)
-    got = {r["water_body_id"]: r for r in _rows(published, "wb_progress", period)}
+    got = {r["water_body_id"]: r for r in read_published_rows(published, "wb_progress", period)}
     assert set(got) == set(raw)
     for bid, g in got.items():
         r = raw[bid]
@@ -190,7 +186,7 @@ def test_progress_matches_raw(published: Path, period: str) -> None:
 
 def test_monitoring_samples_and_stale_record(published: Path) -> None:
     for period in PERIODS:
-        got = _rows(published, "wb_monitoring", period)
+        got = read_published_rows(published, "wb_monitoring", period)
         want = ref_samples(period)
         assert len(got) == len(want)
         assert {(r["water_body_id"], r["sample_time"]) for r in got} == {(s["id"], s["time"]) for s in want}
@@ -230,7 +226,7 @@ def test_phone_numbers_are_never_published(published: Path) -> None:
             text = path.read_bytes().decode("utf-8", "replace")
             for phone in phones:
                 assert phone not in text, path
-    names = {r["responsible_person"] for r in _rows(published, "wb_water_body", "2016H1")}
+    names = {r["responsible_person"] for r in read_published_rows(published, "wb_water_body", "2016H1")}
     assert "张立军" in names and "王海涛" in names  # officials are named in full
 
 
@@ -275,7 +271,7 @@ def test_columns_and_units_mapping(project: Path, etl, published: Path) -> None:
     result = etl("run", str(_variant(project, "2016H1", mapping)))
     assert result.returncode == 0, result.stdout + result.stderr
     for dataset in ("wb_water_body", "wb_progress"):
-        assert _rows(project / "output_variant", dataset, "2016H1") == _rows(published, dataset, "2016H1")
+        assert read_published_rows(project / "output_variant", dataset, "2016H1") == read_published_rows(published, dataset, "2016H1")
     def strip(rejects: list[dict[str, str]]) -> list[tuple[str, ...]]:
         return [(r["row"], r["field"], r["value"], r["reason"]) for r in rejects]
 
