@@ -1,6 +1,7 @@
 """Benchmark `etl run` of the 低保 public list against pyarrow, DuckDB, dlt and polars on the same input.
 
     python bench/run_bench.py --rows 1000000 5000000 [--skip-slow-above 1000000] [--work /tmp/gongkai-bench]
+                              [--only etl pyarrow_floor ...] [--no-record]
 
 For each size it generates one raw list (bench/generate_dibao.py, UTF-8 so every
 contender reads the same bytes), then runs each contender as its own process and
@@ -9,6 +10,11 @@ child's ``ru_maxrss``). The table is printed and appended to bench/RESULTS.md wi
 the date, the machine and the versions. Contenders slower than the others by design
 (dlt rows-as-dicts) run only up to ``--skip-slow-above`` rows; above that their
 figure is extrapolated linearly from the largest measured size and marked ``*``.
+``--only`` runs a subset, named by script stem (``etl`` for the engine).
+
+The outputs are checked: right after each contender, its Parquet must hold one row per
+input row; after each size, its set of record_key values must equal the pyarrow floor's
+(when the floor ran), so a contender cannot look fast by doing less or keying differently.
 """
 
 from __future__ import annotations
@@ -22,9 +28,14 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -57,7 +68,13 @@ CONTENDERS = [
     ("e. polars lazy", "polars_lazy.py"),
 ]
 SLOW = {"dlt_rows.py"}
+FLOOR = "pyarrow_floor"  # the reference whose record_key set the others must match
 TIME = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+
+
+def stem(script: str) -> str:
+    """Contender name for --only and its out dir: the script's stem, ``etl`` for the engine."""
+    return script.split(".")[0]
 
 
 def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -75,6 +92,48 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
         return wall, int(m.group(1)) / 1024
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return wall, max(after, before) / 1024  # ru_maxrss of children is the max over all of them so far
+
+
+def parquet_files(out: Path) -> list[Path]:
+    """The contender's published Parquet. Hidden dirs are skipped: etl's .gongkai and
+    dlt's .dlt keep second copies of the same data."""
+    return sorted(p for p in out.rglob("*.parquet") if not any(s.startswith(".") for s in p.relative_to(out).parts))
+
+
+def output_rows(out: Path) -> int:
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in parquet_files(out))
+
+
+def output_keys(out: Path) -> pa.Array:
+    """Distinct record_key values; cast to string because polars writes large_string."""
+    cols = [pq.ParquetFile(p).read(columns=["record_key"]).column(0).cast(pa.string()) for p in parquet_files(out)]
+    return pc.unique(pa.chunked_array([c for col in cols for c in col.chunks], pa.string()))
+
+
+def check_rows(name: str, out: Path, n: int) -> None:
+    rows = output_rows(out)
+    if rows != n:
+        raise SystemExit(f"OUTPUT CHECK FAILED: {name} wrote {rows:,} rows to Parquet under {out}, expected {n:,}")
+
+
+def check_keys(n: int, outs: dict[str, Path]) -> None:
+    """Each contender's record_key set must equal the floor's (compared as Arrow arrays, not Python sets)."""
+    if FLOOR not in outs:
+        print(f"  outputs agree on row counts ({n:,}); no {FLOOR} run to compare record_key sets with", flush=True)
+        return
+    ref = output_keys(outs[FLOOR])
+    for name, out in outs.items():
+        if name == FLOOR:
+            continue
+        keys = output_keys(out)
+        missing = ref.filter(pc.invert(pc.is_in(ref, value_set=keys)))
+        extra = keys.filter(pc.invert(pc.is_in(keys, value_set=ref)))
+        if len(missing) or len(extra):
+            raise SystemExit(
+                f"OUTPUT CHECK FAILED at {n:,} rows: record_key of {name} differs from {FLOOR}'s: "
+                f"{len(missing):,} of {len(ref):,} floor keys missing (e.g. {missing[:3].to_pylist()}), "
+                f"{len(extra):,} of {len(keys):,} keys extra (e.g. {extra[:3].to_pylist()})")
+        print(f"  {name}: {n:,} rows, {len(keys):,} record_keys = {FLOOR}'s: outputs agree", flush=True)
 
 
 def machine() -> str:
@@ -100,7 +159,8 @@ def versions() -> str:
     return ", ".join(out)
 
 
-def run_size(n: int, work: Path, skip_slow_above: int, measured: dict[str, tuple[int, float, float]]) -> list[tuple]:
+def run_size(n: int, work: Path, skip_slow_above: int, measured: dict[str, tuple[int, float, float]],
+             only: Sequence[str]) -> list[tuple]:
     src = work / f"dibao_{n}.csv"
     if not src.exists():
         t = time.perf_counter()
@@ -108,8 +168,11 @@ def run_size(n: int, work: Path, skip_slow_above: int, measured: dict[str, tuple
         print(f"generated {n:,} rows in {time.perf_counter() - t:.1f}s: {src}", flush=True)
     env = dict(os.environ, BENCH_SALT="bench-salt", PYTHONHASHSEED="0")
     rows = []
+    outs: dict[str, Path] = {}
     for label, script in CONTENDERS:
-        out = work / f"out_{n}_{script.split('.')[0]}"
+        if stem(script) not in only:
+            continue
+        out = work / f"out_{n}_{stem(script)}"
         shutil.rmtree(out, ignore_errors=True)
         if script in SLOW and n > skip_slow_above:
             if script in measured:
@@ -126,6 +189,9 @@ def run_size(n: int, work: Path, skip_slow_above: int, measured: dict[str, tuple
         measured[script] = (n, secs, rss)
         rows.append((label, n, secs, rss, False))
         print(f"  {label:<24} {n:>10,} rows {secs:8.2f}s {rss:8.0f} MiB", flush=True)
+        check_rows(stem(script), out, n)  # cheap (Parquet footers): fail before running the rest
+        outs[stem(script)] = out
+    check_keys(n, outs)
     return rows
 
 
@@ -148,17 +214,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/gongkai-bench"))
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--no-record", action="store_true", help="print only, do not append to RESULTS.md")
+    names = [stem(script) for _, script in CONTENDERS]
+    ap.add_argument("--only", nargs="+", choices=names, default=names, metavar="NAME",
+                    help=f"run only these contenders ({', '.join(names)})")
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     rows: list[tuple] = []
     measured: dict[str, tuple[int, float, float]] = {}
     for n in sorted(args.rows):
-        rows += run_size(n, args.work, args.skip_slow_above, measured)
+        rows += run_size(n, args.work, args.skip_slow_above, measured, args.only)
     text = table(rows)
     print(text)
     if not args.no_record:
         head = (f"\n## {datetime.now():%Y-%m-%d %H:%M}\n\n{machine()}  \n{versions()}  \n"
-                f"`python bench/run_bench.py --rows {' '.join(map(str, args.rows))} --skip-slow-above {args.skip_slow_above}`"
+                f"`python bench/run_bench.py --rows {' '.join(map(str, args.rows))} --skip-slow-above {args.skip_slow_above}"
+                f"{' --only ' + ' '.join(args.only) if args.only != names else ''}`"
                 f"\n\n{text}\n\n`*` extrapolated linearly from the largest measured size (not run).\n")
         if not args.results.exists():
             args.results.write_text("# Benchmark results\n\nAppended by `bench/run_bench.py`; newest last.\n")

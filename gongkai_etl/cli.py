@@ -8,10 +8,19 @@ on stderr; ``--debug`` adds the traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
 from typing import Annotated, Optional
+
+# Arrow buffers from jemalloc unless the user chose a pool: it hands freed
+# batches back to the system sooner than mimalloc, pyarrow's default; a 1M-row
+# list peaked at about 300 MiB instead of 365 (bench/RESULTS.md). Arrow reads
+# this when it first allocates, so it is set before anything imports pyarrow.
+# Linux wheels carry jemalloc; elsewhere Arrow would warn and ignore it.
+if sys.platform.startswith("linux"):
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
 
 import typer
 

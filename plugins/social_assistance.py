@@ -31,7 +31,7 @@ from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Cadence, Period
 from gongkai_etl.transform.pii import id18_check_char, mask_id
-from gongkai_etl.transform.privacy import salted_hexes
+from gongkai_etl.transform.keys import salted_key_array
 
 PUBLISHER = "北京市朝阳区民政局 (Chaoyang District Civil Affairs Bureau)"
 DOMAIN = "社会救助 social assistance"
@@ -120,7 +120,10 @@ PUBLIC_LIST = Dataset(
         "drop": ["id_number", "phone", "address", "income", "remarks"],
         "mask": {"head_name": "name"},
         "name_fields": ["head_name"],
-        "salted_keys": {"record_key": ["id_number"]},
+        # No "salted_keys": extract already made record_key with the engine's
+        # salted key (gongkai_etl.transform.keys) from the canonical ID, as the
+        # primary-key check needs it; the policy would only compute it again.
+        # The pattern [0-9a-f]{32} keeps anything else (a raw ID) out of it.
     },
     review="required",  # 先审查后公开: personal data about the poorest households
     fields=(
@@ -470,8 +473,7 @@ def _clean_names(raw: pa.Array) -> pa.Array:
 def _record_keys(salt: str, ids: pa.Array, valid: np.ndarray) -> pa.Array:
     """``salted_key(salt, i)`` for the valid IDs (canonical IDs are ASCII, so NFC
     changes nothing), null for the others."""
-    messages = pc.if_else(pa.array(valid), ids, pa.scalar(None, pa.string())).to_pylist()
-    return pa.array(salted_hexes(salt, messages), pa.string())
+    return salted_key_array(salt, pc.if_else(pa.array(valid), ids, pa.scalar(None, pa.string())))
 
 
 def _list_table(batch: pa.RecordBatch | pa.Table, columns: dict[str, pa.Array], period: str, salt: str,
@@ -480,7 +482,7 @@ def _list_table(batch: pa.RecordBatch | pa.Table, columns: dict[str, pa.Array], 
     column taken over from the raw batch keeps its field metadata (``source_unit``)."""
     n = len(rows)
     columns = dict(columns)
-    columns["period"] = pa.array([period] * n, pa.string()) if n else pa.array([], pa.string())
+    columns["period"] = pa.repeat(pa.scalar(period, pa.string()), n)
     columns["division_code"] = _map_distinct(columns["street"], _division_or_none)
     columns["record_key"] = _record_keys(salt, columns["id_number"], valid)
     names = batch.schema.names

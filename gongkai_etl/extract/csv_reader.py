@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -25,7 +26,11 @@ from gongkai_etl.extract.headers import TOTAL_ROW, choose_names, combine_header_
 from gongkai_etl.extract.totals import TotalsCheck, totals_mode
 
 SNIFF_BYTES = 1 << 20
-BLOCK_SIZE = 4 << 20
+BLOCK_SIZE = 4 << 20  # about the text of one batch
+# pyarrow's streaming reader keeps dozens of blocks in flight (~40 measured), so
+# its memory is a multiple of the block size: small blocks joined up into batches
+# keep the batches as large for a fraction of the memory (150 MiB -> 20 MiB).
+READ_BLOCK = 512 << 10
 
 
 def detect_encoding(path: str | Path, explicit: str | None = None) -> str:
@@ -160,11 +165,13 @@ class CsvReader(Reader):
         first_data_line = start + depth + 1  # 1-based line of the first data row
         batch_rows = int(options.get("batch_rows") or 0)
         block = BLOCK_SIZE if not batch_rows else max(64 << 10, min(BLOCK_SIZE, batch_rows * 64))
+        read_block = int(options.get("block_size") or min(block, READ_BLOCK))
+        per_batch = 1 if options.get("block_size") else max(1, block // read_block)
         read_opts = pacsv.ReadOptions(
             column_names=names,
             skip_rows=start + depth,
             encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
-            block_size=int(options.get("block_size") or block),
+            block_size=read_block,
         )
         parse_opts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
         convert_opts = pacsv.ConvertOptions(
@@ -172,7 +179,8 @@ class CsvReader(Reader):
         )
         table = RawTable(location=str(path), columns=names, batches=[], meta={"encoding": encoding, "warnings": []})
         totals = TotalsCheck(names, location=str(path), mode=totals_mode(options))
-        table.batches = _batches(path, read_opts, parse_opts, convert_opts, first_data_line, encoding, table, totals)
+        table.batches = _batches(path, read_opts, parse_opts, convert_opts, first_data_line, encoding, table, totals,
+                                 per_batch)
         return table
 
 
@@ -213,11 +221,12 @@ def _batches(
     encoding: str,
     table: RawTable,
     totals: TotalsCheck,
+    per_batch: int = 1,
 ) -> Iterator[pa.RecordBatch]:
     line = first_line
     found: dict[int, list[str | None]] = {}  # 合计/小计 rows: row number -> cells
     try:
-        for batch in _numbered(path, read_opts, parse_opts, convert_opts, first_line):
+        for batch in _numbered(path, read_opts, parse_opts, convert_opts, first_line, per_batch):
             line = batch.column(ROW_COLUMN)[-1].as_py() + 1
             batch = _drop_totals(batch, table, found)
             if batch.num_rows:
@@ -225,7 +234,7 @@ def _batches(
         if found and totals.mode != "off":
             # Second pass, only for files that have total rows: the sums above each
             # (the common file without one pays nothing for the check).
-            for batch in _numbered(path, read_opts, parse_opts, convert_opts, first_line):
+            for batch in _numbered(path, read_opts, parse_opts, convert_opts, first_line, per_batch):
                 _check_totals(batch, found, totals)
     except UnicodeDecodeError:  # raised as is by pyarrow's transcoding of non-UTF-8 input
         check_decodable(path, encoding)
@@ -265,17 +274,55 @@ def _find_bad_row(
     return None
 
 
+def _payload(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value bytes of a string column and its offsets into them, without copying."""
+    _, offsets_buf, data_buf = column.buffers()
+    offsets = np.frombuffer(offsets_buf, np.int32, count=len(column) + 1, offset=column.offset * 4)
+    start, end = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(data_buf, np.uint8)[start:end] if data_buf is not None else np.zeros(0, np.uint8)
+    return data, offsets.astype(np.int64) - start
+
+
+def _maybe_blank(column: pa.Array) -> np.ndarray:
+    """Rows whose cell may be blank: a superset, from each cell's first byte.
+
+    A cell starting with printable ASCII or a character of U+4000..U+9FFF (lead
+    byte E4..E9, the common 汉字) starts with something that is not whitespace.
+    """
+    if not pa.types.is_string(column.type) or not len(column):
+        return np.ones(len(column), bool)
+    data, offsets = _payload(column)
+    filled = offsets[1:] > offsets[:-1]
+    first = np.zeros(len(column), np.uint8)  # 0 for an empty cell: not sure
+    first[filled] = data[offsets[:-1][filled]]
+    sure = ((first >= 0x21) & (first <= 0x7E)) | ((first >= 0xE4) & (first <= 0xE9))
+    if column.null_count:
+        sure &= pc.is_valid(column).to_numpy(zero_copy_only=False)
+    return ~sure
+
+
 def _drop_blank(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Leave out rows whose cells are all empty (``,,,,`` lines Excel exports)."""
-    blank: pa.Array | None = None
-    for i in range(batch.num_columns):
-        if batch.schema.field(i).name == ROW_COLUMN:
-            continue
-        empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(batch.column(i)), ""), True)
-        blank = empty if blank is None else pc.and_(blank, empty)
-    if blank is None or not pc.any(blank).as_py():
+    data_columns = [i for i in range(batch.num_columns) if batch.schema.field(i).name != ROW_COLUMN]
+    if not data_columns:
         return batch
-    return batch.filter(pc.invert(blank))
+    # Trimming every cell is the exact test but costs a copy of the batch; one
+    # column's first bytes usually clear every row, and only the rest are trimmed.
+    candidates = np.ones(batch.num_rows, bool)
+    for i in data_columns:
+        candidates &= _maybe_blank(batch.column(i))
+        if not candidates.any():
+            return batch
+    rows = np.flatnonzero(candidates)
+    maybe = batch.take(pa.array(rows))
+    blank = np.ones(len(rows), bool)
+    for i in data_columns:
+        blank &= pc.fill_null(pc.equal(pc.utf8_trim_whitespace(maybe.column(i)), ""), True).to_numpy(zero_copy_only=False)
+    if not blank.any():
+        return batch
+    keep = np.ones(batch.num_rows, bool)
+    keep[rows[blank]] = False
+    return batch.filter(pa.array(keep))
 
 
 def _numbered(
@@ -284,25 +331,79 @@ def _numbered(
     parse_opts: pacsv.ParseOptions,
     convert_opts: pacsv.ConvertOptions,
     first_line: int,
+    per_batch: int = 1,
 ) -> Iterator[pa.RecordBatch]:
-    """Batches with their raw line numbers in ``_row``, all-empty rows left out."""
+    """Batches of ``per_batch`` blocks with their raw line numbers in ``_row``,
+    all-empty rows left out."""
     line = first_line
     reader = pacsv.open_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
-    for batch in reader:
+    for batch in _joined(reader, per_batch):
         n = batch.num_rows
         if n == 0:
             continue
-        batch = batch.append_column(ROW_COLUMN, pa.array(range(line, line + n), pa.int64()))
+        batch = batch.append_column(ROW_COLUMN, pa.array(np.arange(line, line + n, dtype=np.int64)))
         line += n
         batch = _drop_blank(batch)
         if batch.num_rows:
             yield batch
 
 
+def _joined(batches: Iterable[pa.RecordBatch], count: int) -> Iterator[pa.RecordBatch]:
+    """Every ``count`` non-empty batches as one."""
+    pending: list[pa.RecordBatch] = []
+    for batch in batches:
+        if batch.num_rows:
+            pending.append(batch)
+        if len(pending) == count:
+            yield _concat(pending)
+            pending = []
+    if pending:
+        yield _concat(pending)
+
+
+def _concat(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+def _may_hold_total(column: pa.Array) -> bool:
+    """Whether a cell of ``column`` might match TOTAL_ROW, from its bytes.
+
+    Every label TOTAL_ROW matches holds 计 (合计, 小计, 总计) or both 总 and 和 (总和);
+    a search of the column's bytes is far cheaper than the regex on each cell.
+    """
+    if not pa.types.is_string(column.type):
+        return True
+    data = _payload(column)[0]
+    return _holds(data, "计") or (_holds(data, "总") and _holds(data, "和"))
+
+
+def _holds(data: np.ndarray, char: str) -> bool:
+    """Whether UTF-8 ``data`` holds ``char`` (exact: a lead byte starts a character
+    wherever it occurs). Byte pairs compared as 16-bit words narrow the search
+    fastest; a character starts at an even or an odd offset."""
+    code = char.encode()
+    if len(code) == 1:
+        return bool((data == code[0]).any())
+    pair = code[0] | code[1] << 8
+    for start in (0, 1):
+        words = (len(data) - start) // 2
+        at = np.flatnonzero(data[start : start + 2 * words].view("<u2") == pair) * 2 + start
+        at = at[at + len(code) <= len(data)]
+        for k in range(2, len(code)):
+            at = at[data[at + k] == code[k]]
+        if len(at):
+            return True
+    return False
+
+
 def _drop_totals(batch: pa.RecordBatch, table: RawTable, found: dict[int, list[str | None]]) -> pa.RecordBatch:
     """Leave out 合计/小计 rows, remembering them in ``table.excluded`` and ``found``."""
     data_columns = batch.num_columns - 1  # without _row
     if data_columns < 2:
+        return batch
+    if not any(_may_hold_total(batch.column(i)) for i in range(min(4, data_columns))):
         return batch
     # as is_total_row: the first non-empty of the first four cells is the label
     mask = pa.array([False] * batch.num_rows)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -77,6 +79,53 @@ class CsvWriter(Writer):
 
     def open(self, path: Path, dataset: Dataset, schema: pa.Schema) -> _CsvSession:
         return _CsvSession(path, schema)
+
+
+class BackgroundSession:
+    """A writer session fed through a small queue and written by its own thread.
+
+    Encoding Parquet (zstd) and CSV releases the GIL, so the output of one batch is
+    written while the next is read and transformed: on two cores that hides most
+    of the writing. The queue holds at most ``depth`` batches, which bounds the
+    memory it adds. An error in the thread is raised by the next ``write`` or by
+    ``close``, so a failed write still fails the run.
+    """
+
+    _DONE = object()
+
+    def __init__(self, session: Any, depth: int = 2) -> None:
+        self._session = session
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="gongkai-writer", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            if self._error is None:
+                try:
+                    self._session.write(item)
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self._raise()
+        self._queue.put(batch)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(self._DONE)
+            self._thread.join()
+        self._raise()
+        self._session.close()
 
 
 @hookimpl(trylast=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.errors import ConfigError, ExitCode
-from gongkai_etl.extract.archive import sha256_file
+from gongkai_etl.extract.archive import input_sha256
 from gongkai_etl.ledger import Ledger
 from gongkai_etl.periods import Period
 from gongkai_etl.report import PeriodOutcome, Reporter, worst_exit
@@ -39,18 +39,6 @@ from gongkai_etl.schedule.scope import owed_periods
 from gongkai_etl.schedule.status import due_date
 from gongkai_etl.spec import Pipeline
 
-_hash_cache: dict[tuple[str, int, int], str] = {}
-
-
-def _sha256(path: str) -> str:
-    st = Path(path).stat()
-    key = (path, st.st_size, st.st_mtime_ns)
-    digest = _hash_cache.get(key)
-    if digest is None:
-        digest = _hash_cache[key] = sha256_file(path)
-    return digest
-
-
 def input_files(pipeline: Pipeline, period: Period) -> dict[str, str | None]:
     """Local input files of a period: location -> sha256 (None when missing)."""
     out: dict[str, str | None] = {}
@@ -58,7 +46,7 @@ def input_files(pipeline: Pipeline, period: Period) -> dict[str, str | None]:
         if spec.url is not None:
             continue
         loc = spec.location(period, pipeline.base_dir)
-        out[loc] = _sha256(loc) if Path(loc).is_file() else None
+        out[loc] = input_sha256(loc) if Path(loc).is_file() else None
     return out
 
 

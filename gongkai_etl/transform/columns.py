@@ -18,6 +18,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,10 +33,28 @@ def _re2_class(chars: str) -> str:
     return "[" + "".join(f"\\x{{{ord(c):X}}}" for c in chars) + "]"
 
 
+def _case_variants(text: str) -> set[str]:
+    variants = {""}
+    for ch in text:
+        variants = {v + c for v in variants for c in {ch, ch.lower() if ch.isascii() else ch}}
+    return variants
+
+
 _WS_RUN = _re2_class(nz.WHITESPACE) + "+"
 _ZERO_WIDTH = _re2_class(nz.ZERO_WIDTH)
-_FW_ALNUM = r"[\x{FF10}-\x{FF19}\x{FF21}-\x{FF3A}\x{FF41}-\x{FF5A}]"
-_MISSING = pa.array(sorted(nz.MISSING_VALUES), pa.string())
+_FW_RANGES = ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+_FW_ALNUM = "[" + "".join(f"\\x{{{lo:X}}}-\\x{{{hi:X}}}" for lo, hi in _FW_RANGES) + "]"
+# Code points that make a kernel of _clean change a value (a lone space does not).
+_WS_CODES = frozenset(map(ord, nz.WHITESPACE)) - {ord(" ")}
+_ZW_CODES = frozenset(map(ord, nz.ZERO_WIDTH))
+_FW_CODES = frozenset(c for lo, hi in _FW_RANGES for c in range(lo, hi + 1))
+_RARE = _WS_CODES | _ZW_CODES | _FW_CODES
+_RARE_ASCII_END = max(c for c in _RARE if c < 0x80) + 1
+_RARE_LEADS = tuple(sorted({chr(c).encode()[0] for c in _RARE if c >= 0x80}))
+# ASCII upper-casing before is_in costs a copy of the column; the lower-case
+# spellings in the set give the same answer.
+_MISSING = pa.array(sorted({v for m in nz.MISSING_VALUES for v in _case_variants(m)}), pa.string())
+_MISSING_MAX_BYTES = max(len(m.encode()) for m in nz.MISSING_VALUES)
 _UNITS = "|".join(nz.COUNT_UNITS)
 _INT_GATE = rf"^[+-]?(?:\d{{1,3}}(?:,\d{{3}}){{1,5}}|\d{{1,18}})(?:\.0+)?(?:{_UNITS})?$"
 _FLOAT_GATE = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,300})(?:\.\d+)?$"
@@ -69,22 +88,82 @@ def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
 
+def _payload(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value bytes of a string array and its offsets into them, without copying.
+
+    Null slots may hold bytes too: tests on the payload can only err towards "maybe".
+    """
+    if len(text) == 0:
+        return np.zeros(0, np.uint8), np.zeros(1, np.int64)
+    _, offsets_buf, data_buf = text.buffers()
+    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, width, count=len(text) + 1, offset=text.offset * np.dtype(width).itemsize)
+    start, end = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(data_buf, np.uint8)[start:end] if data_buf is not None else np.zeros(0, np.uint8)
+    return data, offsets.astype(np.int64) - start
+
+
+def _rare_chars(data: np.ndarray) -> set[int]:
+    """Which code points of _RARE occur in the UTF-8 bytes ``data``.
+
+    Exact, and far cheaper than a regex pass: a lead byte never occurs inside
+    another character's encoding, so each occurrence of a rare character's lead
+    byte starts a character, and only those few are decoded.
+    """
+    found: set[int] = set(np.unique(data[data < _RARE_ASCII_END]).tolist())
+    for lead in _RARE_LEADS:
+        pos = np.flatnonzero(data == lead)
+        if not len(pos):
+            continue
+        width = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        pos = pos[pos <= len(data) - width]
+        code = np.full(len(pos), lead & (0x7F >> width), np.int64)
+        for k in range(1, width):
+            code = (code << 6) | (data[pos + k] & 0x3F)
+        found.update(np.unique(code).tolist())
+    return found & _RARE
+
+
+def _has_double_space(data: np.ndarray) -> bool:
+    """Whether two spaces adjoin (perhaps across two values: a false alarm costs a regex pass)."""
+    spaces = np.flatnonzero(data == 0x20)
+    return len(spaces) > 1 and bool((np.diff(spaces) == 1).any())
+
+
+def _has_edge_space(data: np.ndarray, offsets: np.ndarray) -> bool:
+    """Whether a value starts or ends with a space."""
+    filled = offsets[1:] > offsets[:-1]
+    return bool((data[offsets[:-1][filled]] == 0x20).any() or (data[offsets[1:][filled] - 1] == 0x20).any())
+
+
+def _missing(text: pa.Array) -> pa.Array:
+    """Null or one of MISSING_VALUES (in any ASCII case); a column of longer values needs no lookup."""
+    shortest = pc.min(pc.binary_length(text)).as_py()
+    if shortest is None or shortest > _MISSING_MAX_BYTES:
+        return pc.is_null(text)
+    return pc.or_(pc.is_null(text), pc.is_in(text, value_set=_MISSING))
+
+
 def _clean(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     """clean_text for a column: (cleaned, missing, rows left to Python).
 
     Rows with full-width letters or digits are left as they are and flagged:
-    no kernel translates characters, and such rows are rare.
+    no kernel translates characters, and such rows are rare. Each regex pass
+    runs only when the column holds something it would change; most hold
+    nothing of the sort.
     """
-    ascii_only = pc.all(pc.string_is_ascii(text)).as_py() is not False
-    if not ascii_only:
+    data, offsets = _payload(text)
+    rare = _rare_chars(data)
+    if rare & _ZW_CODES:
         text = pc.replace_substring_regex(text, _ZERO_WIDTH, "")
-    text = pc.utf8_trim(pc.replace_substring_regex(text, _WS_RUN, " "), " ")
-    if ascii_only:
-        python_rows = _false(len(text))
-    else:
-        python_rows = pc.fill_null(pc.match_substring_regex(text, _FW_ALNUM), False)
-    missing = pc.or_(pc.is_null(text), pc.is_in(pc.ascii_upper(text), value_set=_MISSING))
-    return text, pc.and_not(missing, python_rows), python_rows
+    if rare & (_ZW_CODES | _WS_CODES) or _has_double_space(data):
+        text = pc.utf8_trim(pc.replace_substring_regex(text, _WS_RUN, " "), " ")
+    elif _has_edge_space(data, offsets):
+        text = pc.utf8_trim(text, " ")
+    if not rare & _FW_CODES:
+        return text, _missing(text), _false(len(text))
+    python_rows = pc.fill_null(pc.match_substring_regex(text, _FW_ALNUM), False)
+    return text, pc.and_not(_missing(text), python_rows), python_rows
 
 
 def _as_text(arr: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array] | None:
@@ -98,9 +177,19 @@ def _as_text(arr: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array] | None:
     return None
 
 
+def _nulls_nothing(values: pa.Array, good: pa.Array) -> bool:
+    """Whether every row of ``values`` is ``good`` or null already."""
+    return pc.all(pc.or_(good, pc.is_null(values))).as_py() is not False
+
+
 def _settle(values: pa.Array, good: pa.Array, missing: pa.Array, out: pa.DataType) -> Fast:
     good = pc.fill_null(good, False)
-    typed = pc.if_else(good, values, pa.scalar(None, out))
+    # if_else copies every value (all the text of a string column) even when it
+    # would null out nothing, the common case.
+    if values.type == out and _nulls_nothing(values, good):
+        typed = values
+    else:
+        typed = pc.if_else(good, values, pa.scalar(None, out))
     return typed, pc.invert(pc.or_(good, missing))
 
 
@@ -108,9 +197,25 @@ def _all_slow(arr: pa.Array, out: pa.DataType) -> Fast:
     return pa.nulls(len(arr), out), pc.is_valid(arr)
 
 
+def _holds(text: pa.Array, char: str) -> bool:
+    """Whether some value (or the bytes behind a null) holds the ASCII ``char``:
+    a byte scan, to skip a kernel that would change nothing."""
+    return bool((_payload(text)[0] == ord(char)).any())
+
+
+def _is_ascii(text: pa.Array) -> bool:
+    data = _payload(text)[0]
+    return not len(data) or int(data.max()) < 0x80
+
+
+def _strip_spaces(text: pa.Array) -> pa.Array:
+    return pc.replace_substring(text, " ", "") if _holds(text, " ") else text
+
+
 def _strip_number(text: pa.Array) -> pa.Array:
-    text = pc.replace_substring(text, ",", "")
-    return pc.replace_substring_regex(text, r"^\+", "")
+    if _holds(text, ","):
+        text = pc.replace_substring(text, ",", "")
+    return pc.replace_substring_regex(text, r"^\+", "") if _holds(text, "+") else text
 
 
 def _fast_string(arr: pa.Array, field: Field, shift: int) -> Fast:
@@ -133,9 +238,11 @@ def _fast_integer(arr: pa.Array, field: Field, shift: int) -> Fast:
         if prepared is None:
             return _all_slow(arr, pa.int64())
         cleaned, missing, _ = prepared
-        compact = pc.replace_substring(cleaned, " ", "")
+        compact = _strip_spaces(cleaned)
         good = pc.fill_null(pc.match_substring_regex(compact, _INT_GATE), False)
-        digits = pc.replace_substring_regex(compact, rf"(?:\.0+)?(?:{_UNITS})?$", "")
+        digits = compact
+        if _holds(compact, ".") or not _is_ascii(compact):  # the units are not ASCII
+            digits = pc.replace_substring_regex(compact, rf"(?:\.0+)?(?:{_UNITS})?$", "")
         ints = pc.cast(pc.if_else(good, _strip_number(digits), None), pa.int64())
     if shift > 0:
         try:
@@ -160,7 +267,7 @@ def _fast_number(arr: pa.Array, field: Field, shift: int) -> Fast:
         if prepared is None:
             return _all_slow(arr, pa.float64())
         cleaned, missing, _ = prepared
-        compact = pc.replace_substring(cleaned, " ", "")
+        compact = _strip_spaces(cleaned)
         good = pc.fill_null(pc.match_substring_regex(compact, _FLOAT_GATE), False)
         floats = pc.cast(pc.if_else(good, _strip_number(compact), None), pa.float64())
     # The scalar path applies the very same float operation (see _scalar_number).
@@ -181,7 +288,7 @@ def _fast_decimal(arr: pa.Array, field: Field, shift: int) -> Fast:
     if prepared is None or wide < max(shift, 0) or int_digits < 1:
         return _all_slow(arr, out)
     cleaned, missing, _ = prepared
-    compact = pc.replace_substring(cleaned, " ", "")
+    compact = _strip_spaces(cleaned)
     groups = max((int_digits - 3) // 3, 1)
     gate = rf"^[+-]?(?:\d{{1,3}}(?:,\d{{3}}){{1,{groups}}}|\d{{1,{int_digits}}})(?:\.\d{{1,{wide}}})?$"
     good = pc.fill_null(pc.match_substring_regex(compact, gate), False)
@@ -214,8 +321,13 @@ def _fast_temporal(arr: pa.Array, field: Field, shift: int) -> Fast:
     if not pa.types.is_string(kind):
         return _all_slow(arr, out)
     text, missing, _ = _clean(arr)
+    # No rewrite adds one of the literals, so the first answer for each stands
+    # for the later rewrites too (a rewrite that finds nothing changes nothing).
+    present: dict[str, bool] = {}
     for literal, pattern, rewrite in _CANON:
-        if literal is None or _any(pc.match_substring(text, literal)):
+        if literal is not None and literal not in present:
+            present[literal] = _holds(text, literal) if literal.isascii() else _any(pc.match_substring(text, literal))
+        if literal is None or present[literal]:
             text = pc.replace_substring_regex(text, pattern, rewrite)
     parts = pc.extract_regex(text, _CANON_RE)
     raw = {k: pc.struct_field(parts, k) for k in ("y", "mo", "d", "h", "mi", "s")}

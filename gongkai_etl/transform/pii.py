@@ -13,8 +13,6 @@ accepts, so a masked value is never flagged again.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import unicodedata
 from collections.abc import Callable
@@ -349,13 +347,15 @@ _KEY_SEPARATOR = "\x1f"  # unit separator: ("ab", "c") and ("a", "bc") key apart
 
 
 def salted_key(salt: str, *parts: str) -> str:
-    """Stable pseudonymous key: HMAC-SHA256 of the parts under ``salt``, 32 hex chars.
+    """Stable pseudonymous key: AES-CMAC of the parts under a key derived from
+    ``salt``, 32 hex chars (see :mod:`gongkai_etl.transform.keys`).
 
     The same parts give the same key for one salt across periods, so records can
     be followed month to month; without the salt the key cannot be reversed by
-    hashing all possible ID numbers.
+    trying all possible ID numbers.
     """
+    from gongkai_etl.transform.keys import salted_key_scalar
+
     if not salt:
         raise ValueError("salt must not be empty")
-    message = _KEY_SEPARATOR.join(unicodedata.normalize("NFC", p) for p in parts)
-    return hmac.new(salt.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    return salted_key_scalar(salt, _KEY_SEPARATOR.join(unicodedata.normalize("NFC", p) for p in parts))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -27,7 +28,6 @@ from gongkai_etl.transform.pii import (
     mask_phone,
     mask_value,
     redact,
-    salted_key,
 )
 
 #: Mask methods a policy may name, field -> method.
@@ -214,8 +214,11 @@ def _key_texts(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
 
 def _salted_keys(table: pa.Table, sources: tuple[str, ...], salt: str) -> pa.Array:
     """``salted_key(salt, *map(_key_part, row))`` for every row, null where a
-    source is null: HMAC-SHA256 per row (:func:`salted_hexes`), the key
-    parts prepared column-wise (see :func:`_key_texts`)."""
+    source is null: the key parts prepared column-wise (see :func:`_key_texts`),
+    the rare rows that need Unicode normalisation in Python, then AES-CMAC over
+    the whole column (:func:`gongkai_etl.transform.keys.salted_key_array`)."""
+    from gongkai_etl.transform.keys import salted_key_array
+
     parts, slow = [], None
     for src in sources:
         texts, python_rows = _key_texts(table.column(src))
@@ -226,47 +229,20 @@ def _salted_keys(table: pa.Table, sources: tuple[str, ...], salt: str) -> pa.Arr
     for src in sources:
         col_null = pc.is_null(table.column(src).combine_chunks())
         any_null = col_null if any_null is None else pc.or_(any_null, col_null)
-    messages = joined.to_pylist()
-    nulls = any_null.to_pylist() if pc.any(any_null).as_py() else None
     python_rows = pc.indices_nonzero(pc.fill_null(slow, False)).to_pylist() if slow is not None else []
     if python_rows:
         columns = [table.column(src) for src in sources]
+        fixed = []
         for i in python_rows:
             row = [c[i].as_py() for c in columns]
-            messages[i] = None if any(v is None for v in row) else _KEY_SEP.join(
-                unicodedata.normalize("NFC", p) for p in map(_key_part, row))
-    if nulls is not None:
-        messages = [None if gone else m for m, gone in zip(messages, nulls)]
-    return pa.array(salted_hexes(salt, messages), pa.string())
-
-
-def salted_hexes(salt: str, messages: list[str | None]) -> list[str | None]:
-    """``salted_key(salt, m)`` for already NFC-normalised messages (None stays None).
-
-    HMAC-SHA256 spelled out with hashlib (RFC 2104: the key padded to the block,
-    inner and outer states prepared once and copied per row), which is the same
-    digest as ``hmac.new`` at about half the per-row cost of its Python wrapper.
-    """
-    import hashlib
-
-    key = salt.encode("utf-8")
-    if len(key) > 64:  # SHA-256's block size
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(c ^ 0x36 for c in key)).copy
-    outer = hashlib.sha256(bytes(c ^ 0x5C for c in key)).copy
-    out: list[str | None] = []
-    append = out.append
-    for m in messages:
-        if m is None:
-            append(None)
-            continue
-        i = inner()
-        i.update(m.encode("utf-8"))
-        o = outer()
-        o.update(i.digest())
-        append(o.hexdigest()[:32])
-    return out
+            fixed.append(None if any(v is None for v in row) else _KEY_SEP.join(
+                unicodedata.normalize("NFC", p) for p in map(_key_part, row)))
+        mask = np.zeros(len(joined), bool)
+        mask[python_rows] = True
+        joined = pc.replace_with_mask(joined, pa.array(mask), pa.array(fixed, pa.string()))
+    if pc.any(any_null).as_py():
+        joined = pc.if_else(any_null, pa.scalar(None, pa.string()), joined)
+    return salted_key_array(salt, joined)
 
 
 # A plain name column-wise: Han characters only (no space, no '*', nothing to strip).
@@ -386,6 +362,33 @@ def _scannable(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
 
 
+def _too_small_for_pii(column: pa.ChunkedArray) -> bool:
+    """An integer column whose values all have fewer than 7 digits cannot match
+    the prefilter (household sizes, counts): no need to print and search them."""
+    if not pa.types.is_integer(column.type) or len(column) == column.null_count:
+        return False
+    extremes = pc.min_max(column)
+    low, high = extremes["min"].as_py(), extremes["max"].as_py()
+    return low is not None and high is not None and -1_000_000 < low and high < 1_000_000
+
+
+# What every prefilter match contains: an ASCII digit, '@', or EF BC, the first
+# two bytes of the UTF-8 full-width forms (０-９, ＠).
+_PII_MARKS = (*(bytes([c]) for c in b"0123456789@"), b"\xef\xbc")
+
+
+def _may_hold_pii(arr: pa.Array) -> bool:
+    """False when no value can match the prefilter: Chinese text without digits
+    (streets, communities, categories, masked names). A few memchr-speed
+    searches of the column's bytes instead of a regex search per value; bytes of
+    a slice's neighbours may be searched too, which can only answer True."""
+    data = arr.buffers()[2] if len(arr) else None
+    if data is None:
+        return False
+    raw = data.to_pybytes()
+    return any(mark in raw for mark in _PII_MARKS)
+
+
 def scan_table(
     table: pa.Table, policy: PrivacyPolicy, *, dataset: str, period: str, row_offset: int = 0
 ) -> list[Finding]:
@@ -399,8 +402,14 @@ def scan_table(
     for ci, name in enumerate(table.column_names):
         if name in policy.ignore or not _scannable(table.schema.field(ci).type):
             continue
-        arr = _as_strings(table.column(ci))
-        candidates = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(arr, _PREFILTER), False))
+        column = table.column(ci)
+        if _too_small_for_pii(column):
+            continue
+        arr = _as_strings(column)
+        if _may_hold_pii(arr):
+            candidates = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(arr, _PREFILTER), False))
+        else:
+            candidates = pa.array([], pa.uint64())
         for i in candidates.to_pylist():
             for hit in find_pii(arr[i].as_py()):
                 masked = mask_value(hit.kind, hit.value)
@@ -408,6 +417,10 @@ def scan_table(
                 found.append((i, ci, hit.start, finding))
         if name in name_fields:
             trimmed = pc.utf8_trim_whitespace(arr)
+            # A masked name holds '*', which _NAME_RE never matches: the regex
+            # runs only when some value has no '*' (a plain substring test).
+            if pc.all(pc.fill_null(pc.match_substring(trimmed, "*"), True)).as_py():
+                continue
             names = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(trimmed, _NAME_RE), False))
             for i in names.to_pylist():
                 masked = mask_name(trimmed[i].as_py())

@@ -8,6 +8,8 @@ reason, and the caller removes those rows and writes them to the rejects file.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 
 import numpy as np
@@ -113,18 +115,83 @@ def _check_constraints(
         bad = pc.and_(pc.is_valid(typed), pc.invert(pc.is_in(typed.cast(pa.string()), value_set=allowed)))
         shown = "、".join(f.enum[:12]) + ("…" if len(f.enum) > 12 else "")
         out += _rejects_where(bad, typed, rows, files, f.name, f"不在允许的取值中 (not one of the allowed values: {shown})")
-    if f.minimum is not None and f.type in ("integer", "number", "decimal"):
+    numeric = f.type in ("integer", "number", "decimal")
+    low, high = _float_range(typed) if numeric and (f.minimum is not None or f.maximum is not None) else (None, None)
+    if f.minimum is not None and numeric and not (low is not None and low >= f.minimum):
         bad = pc.less(typed.cast(pa.float64()), f.minimum)
         out += _rejects_where(bad, typed, rows, files, f.name, f"小于最小值 {f.minimum:g} (below the minimum {f.minimum:g})")
-    if f.maximum is not None and f.type in ("integer", "number", "decimal"):
+    if f.maximum is not None and numeric and not (high is not None and high <= f.maximum):
         bad = pc.greater(typed.cast(pa.float64()), f.maximum)
         out += _rejects_where(bad, typed, rows, files, f.name, f"大于最大值 {f.maximum:g} (above the maximum {f.maximum:g})")
     if f.pattern and f.type == "string":
         pattern = f.pattern if f.pattern.startswith("^") else f"^(?:{f.pattern})$"
-        ok = pc.match_substring_regex(typed, pattern)
+        ok = _match(typed, pattern)
         bad = pc.and_(pc.is_valid(typed), pc.invert(pc.fill_null(ok, True)))
         out += _rejects_where(bad, typed, rows, files, f.name, f"格式不符 (does not match the pattern {f.pattern})")
     return out
+
+
+def _float_range(typed: pa.Array | pa.ChunkedArray) -> tuple[float | None, float | None]:
+    """(least, greatest) of the values as float64, or None where unknown.
+
+    Casting to float64 is monotone, so the column's extremes bound every value's
+    cast: a column inside the bounds needs no cast of its own. An extreme that
+    does not cast (an integer beyond 2^53) answers None: the caller casts the
+    column and fails the same way.
+    """
+    extremes = pc.min_max(typed)
+    try:
+        return pc.cast(extremes["min"], pa.float64()).as_py(), pc.cast(extremes["max"], pa.float64()).as_py()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None, None
+
+
+# ^(?:[class]{n})$ with an ASCII class: record keys, codes of fixed width.
+_FIXED_CLASS = re.compile(r"^\^\(\?:\[([ -\[\]-~]+)\]\{(\d+)\}\)\$$")
+
+
+def _fixed_class_table(pattern: str) -> tuple[bytes, int] | None:
+    """(allowed bytes, width) when ``pattern`` is one ASCII class repeated exactly n times."""
+    m = _FIXED_CLASS.match(pattern)
+    if m is None or "\\" in m.group(1) or m.group(1).startswith("^"):
+        return None
+    allowed = bytearray()
+    body = m.group(1)
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            allowed += bytes(range(ord(body[i]), ord(body[i + 2]) + 1))
+            i += 3
+        else:
+            allowed.append(ord(body[i]))
+            i += 1
+    return bytes(allowed), int(m.group(2))
+
+
+def _all_fixed_class(values: pa.Array, pattern: str) -> bool:
+    """True when every value is exactly n bytes from the class (so matches); False
+    means "not known": the regex decides. A byte check instead of a regex per row."""
+    spec = _fixed_class_table(pattern)
+    if spec is None or values.null_count or not pa.types.is_string(values.type) or not len(values):
+        return False
+    allowed, width = spec
+    offsets = np.frombuffer(values.buffers()[1], np.int32, count=len(values) + 1, offset=values.offset * 4)
+    if offsets[-1] - offsets[0] != width * len(values) or not (np.diff(offsets) == width).all():
+        return False
+    data = values.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
+    return not data.translate(None, allowed)  # deletes the allowed bytes: nothing may be left
+
+
+def _match(values: pa.Array | pa.ChunkedArray, pattern: str) -> pa.Array | pa.ChunkedArray:
+    """match_substring_regex, once per distinct value where a sample shows values
+    repeat (a period or a division code: one regex run per row costs several times
+    a dictionary encoding)."""
+    if isinstance(values, pa.Array) and _all_fixed_class(values, pattern):
+        return pa.repeat(pa.scalar(True), len(values))
+    if isinstance(values, pa.Array) and len(values) >= 4096 and len(pc.unique(values.slice(0, 1024))) <= 64:
+        encoded = pc.dictionary_encode(values)
+        return pc.take(pc.match_substring_regex(encoded.dictionary, pattern), encoded.indices)
+    return pc.match_substring_regex(values, pattern)
 
 
 def key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array | pa.ChunkedArray:
@@ -137,45 +204,125 @@ def key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array | pa.ChunkedA
 
 class KeySet:
     """Primary keys seen so far in a streamed dataset: 64-bit hashes of the key text
-    with the raw row of their first occurrence, in sorted numpy chunks.
+    with the raw row of their first occurrence.
 
-    Memory is 16 bytes a key (a Python dict of key strings takes ~150), and a batch
-    is checked with vectorised searches instead of a Python loop. Two different keys
-    share a hash with probability ~n²/2^65 (about 1e-6 for 5M keys); such a pair
-    would be reported as a duplicate, never silently published twice.
+    A log-structured set of sorted runs, each more than twice the size of the next
+    (merged like a binary counter), so n keys added in batches of b sit in about
+    log2(n/b) runs and each key is copied about as often. A run stops growing at
+    _MAX_RUN keys: that bounds the transient copies of a merge (~8 MiB) whatever the
+    size of the dataset, at the cost of up to 2n/_MAX_RUN runs to search. A
+    one-bit-a-slot filter over all keys (8 to 16 slots a key) answers most lookups
+    of a new key without touching the runs, where a binary search pays a cache
+    miss a step.
+
+    Memory is 12 to 16 bytes a key in the runs (the row as int32 when it fits) plus
+    1 to 2 for the filter; a Python dict of key strings takes ~150. Two different
+    keys share a hash with probability ~n²/2^65 (about 1e-6 for 5M keys); such a
+    pair would be reported as a duplicate, never silently published twice.
     """
 
-    _MERGE_AT = 16
+    _MAX_RUN = 1 << 19
+    _SLOTS_PER_KEY = 8
 
     def __init__(self) -> None:
-        self._chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, rows)
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, rows), oldest first
+        self._size = 0
+        self._filter = np.zeros(0, np.uint8)
+        self._shift = np.uint64(64)
+        self._resize_filter(1 << 16)
 
     def __len__(self) -> int:
-        return sum(len(h) for h, _ in self._chunks)
+        return self._size
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found mask, row of the first occurrence or -1) for each hash."""
-        found = np.zeros(len(hashes), bool)
-        rows = np.full(len(hashes), -1, np.int64)
-        for keys, first in self._chunks:
-            if not len(keys):
-                continue
-            pos = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
-            hit = (keys[pos] == hashes) & ~found
-            rows[hit] = first[pos[hit]]
-            found |= hit
+        hashes = hashes.astype(np.uint64, copy=False)
+        order = np.argsort(hashes)
+        found_sorted, rows_sorted = self._lookup_sorted(hashes[order])
+        found = np.empty(len(hashes), bool)
+        rows = np.empty(len(hashes), np.int64)
+        found[order] = found_sorted
+        rows[order] = rows_sorted
         return found, rows
 
     def add(self, hashes: np.ndarray, rows: np.ndarray) -> None:
-        if not len(hashes):
-            return
+        hashes = hashes.astype(np.uint64, copy=False)
         order = np.argsort(hashes, kind="stable")
-        self._chunks.append((hashes[order], rows[order]))
-        if len(self._chunks) > self._MERGE_AT:
-            keys = np.concatenate([h for h, _ in self._chunks])
-            first = np.concatenate([r for _, r in self._chunks])
-            order = np.argsort(keys, kind="stable")
-            self._chunks = [(keys[order], first[order])]
+        self._add_sorted(hashes[order], rows[order])
+
+    def _lookup_sorted(self, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """lookup; fastest for ascending hashes, whose searches share cache lines."""
+        found = np.zeros(len(needles), bool)
+        rows = np.full(len(needles), -1, np.int64)
+        if not len(needles) or not self._runs:
+            return found, rows
+        slot = needles >> self._shift
+        maybe = (self._filter[slot >> np.uint64(3)] >> (slot & np.uint64(7)).astype(np.uint8)) & np.uint8(1)
+        at = np.flatnonzero(maybe)
+        wanted = needles[at]
+        for keys, first in self._runs:  # oldest first: an older run's row is the first occurrence
+            if not len(wanted):
+                break
+            pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            hit = keys[pos] == wanted
+            if hit.any():
+                found[at[hit]] = True
+                rows[at[hit]] = first[pos[hit]]
+                at, wanted = at[~hit], wanted[~hit]
+        return found, rows
+
+    def _add_sorted(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        if not len(keys):
+            return
+        self._size += len(keys)
+        bits = len(self._filter) * 8
+        if self._size * self._SLOTS_PER_KEY > bits:
+            while self._size * self._SLOTS_PER_KEY > bits:
+                bits *= 2
+            self._resize_filter(bits)
+        self._mark(keys)
+        narrow = int(rows.min()) >= -(2**31) and int(rows.max()) < 2**31
+        self._runs.append((keys, rows.astype(np.int32 if narrow else np.int64)))
+        merge = 1
+        total = len(keys)
+        for older, _ in reversed(self._runs[:-1]):
+            if len(older) >= 2 * total or len(older) + total > self._MAX_RUN:
+                break
+            merge += 1
+            total += len(older)
+        if merge > 1:
+            tail = self._runs[-merge:]
+            del self._runs[-merge:]
+            self._runs.append(_merge_runs(tail))
+
+    def _resize_filter(self, bits: int) -> None:
+        """A filter of ``bits`` (a power of two) slots; a hash's slot is its top bits."""
+        self._filter = np.zeros(bits // 8, np.uint8)
+        self._shift = np.uint64(64 - (bits.bit_length() - 1))
+        for keys, _ in self._runs:
+            self._mark(keys)
+
+    def _mark(self, keys: np.ndarray) -> None:
+        slot = keys >> self._shift
+        bit = np.left_shift(np.uint8(1), (slot & np.uint64(7)).astype(np.uint8))
+        np.bitwise_or.at(self._filter, slot >> np.uint64(3), bit)
+
+
+def _merge_runs(runs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """One sorted run from several (emptying ``runs``), equal hashes in the order of the runs.
+
+    A stable sort of the concatenation is timsort, which finds the sorted runs
+    and merges them in linear time. The runs are let go as soon as they are
+    copied, and each array as soon as it is permuted: at most 28 bytes a key are
+    held at once, the 12 of the runs included.
+    """
+    keys = np.concatenate([k for k, _ in runs])
+    rows = np.concatenate([r for _, r in runs])
+    runs.clear()
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    rows = rows[order]
+    return keys, rows
 
 
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
@@ -220,8 +367,10 @@ def hash_strings(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     words = mat.view("<u8")
     with np.errstate(over="ignore"):
         h = _mix(lengths.astype(np.uint64) * _GOLDEN)
+        shortest = int(lengths.min())
         for k in range(words.shape[1]):  # words past a string's end do not count
-            h = np.where(lengths > 8 * k, _mix(h ^ words[:, k] + _GOLDEN * np.uint64(k + 1)), h)
+            mixed = _mix(h ^ words[:, k] + _GOLDEN * np.uint64(k + 1))
+            h = mixed if 8 * k < shortest else np.where(lengths > 8 * k, mixed, h)
     return h
 
 
@@ -247,16 +396,27 @@ def check_unique(
     if skip:
         active[np.fromiter((i for i in skip if 0 <= i < n), np.int64)] = False
     idx = np.flatnonzero(active)
+    if not len(idx):
+        return []
     h = hashes[idx]
-    found, first_rows = seen.lookup(h)
+    # One sort serves the within-chunk check, the lookup and the insertion.
+    order = np.argsort(h)
+    ordered = h[order]
+    head = np.ones(len(h), bool)
+    head[1:] = ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(head)
+    distinct = ordered[starts]
+    earliest = np.minimum.reduceat(order, starts)  # where in h each distinct hash first occurs
+    group = np.empty(len(h), np.int64)
+    group[order] = np.cumsum(head) - 1  # the distinct hash of each position
+    found_distinct, prior = seen._lookup_sorted(distinct)
+    found = found_distinct[group]
     # Within the chunk: the first occurrence of a hash stands, later ones are duplicates.
-    _, first_pos, inverse = np.unique(h, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    later = first_pos[inverse] != np.arange(len(h))
-    first_rows = np.where(found, first_rows, rows[idx[first_pos[inverse]]])
+    later = earliest[group] != np.arange(len(h))
+    first_rows = np.where(found, prior[group], rows[idx[earliest[group]]])
     dup = found | later
-    fresh = ~dup
-    seen.add(h[fresh], rows[idx[fresh]])
+    new = ~found_distinct
+    seen._add_sorted(distinct[new], rows[idx[earliest[new]]])
     if not dup.any():
         return []
     files = table.column(FILE_COLUMN) if FILE_COLUMN in table.column_names else None
