@@ -469,7 +469,7 @@ def _timed(batches: Iterable[Batch], ctx: RunContext) -> Iterator[Batch]:
             close()  # a caller that stops early still closes the source's files
 
 
-def _read_ahead(batches: Iterable[Batch], ctx: RunContext, depth: int = 2) -> Iterator[Batch]:
+def _read_ahead(batches: Iterable[Batch], ctx: RunContext, depth: int = 1) -> Iterator[Batch]:
     """The source's batches, extracted by a thread up to ``depth`` batches ahead.
 
     For a streaming source on the heavy path: reading and reshaping the next

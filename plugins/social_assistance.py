@@ -31,6 +31,7 @@ from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Cadence, Period
 from gongkai_etl.transform.pii import id18_check_char, mask_id
+from gongkai_etl.transform.columns import string_payload
 from gongkai_etl.transform.keys import salted_key_array
 
 PUBLISHER = "北京市朝阳区民政局 (Chaoyang District Civil Affairs Bureau)"
@@ -379,6 +380,8 @@ def _previous_input(ctx: SourceContext) -> Period | None:
 
 # Python's str whitespace within ASCII (what `\s` removes in canonical_id).
 _ASCII_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f ]+"
+_NOT_ASCII_LOWER = bytes(b for b in range(256) if not 0x61 <= b <= 0x7A)
+_NOT_ASCII_SPACE = bytes(b for b in range(256) if b not in b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")
 _ID18_SHAPE = r"^[1-8][0-9]{16}[0-9X]$"
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], np.int64)
 _ID_CHECK = np.frombuffer(b"10X98765432", np.uint8)
@@ -398,13 +401,18 @@ def _column(batch: pa.RecordBatch | pa.Table, name: str) -> pa.Array:
     return pa.nulls(batch.num_rows, pa.string())
 
 
-def _map_distinct(arr: pa.Array, fn: Any) -> pa.Array:
-    """``fn`` applied to each distinct value (streets, categories, names repeat)."""
+def _map_distinct(arr: pa.Array, fn: Any, *, encoded: bool = False) -> pa.Array:
+    """``fn`` applied to each distinct value (streets, categories, names repeat).
+
+    ``encoded=True`` returns a dictionary array: the engine then normalizes and
+    validates each distinct value once instead of every row."""
     if len(arr) == 0:
         return pa.array([], pa.string())
-    encoded = pc.dictionary_encode(arr)
-    mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
-    return mapped.take(encoded.indices)
+    codes = pc.dictionary_encode(arr)
+    mapped = pa.array([fn(v) for v in codes.dictionary.to_pylist()], pa.string())
+    if encoded:
+        return pa.DictionaryArray.from_arrays(codes.indices, mapped)
+    return mapped.take(codes.indices)
 
 
 def _patch(values: pa.Array, mask: pa.Array, raw: pa.Array, fn: Any) -> pa.Array:
@@ -418,9 +426,23 @@ def _patch(values: pa.Array, mask: pa.Array, raw: pa.Array, fn: Any) -> pa.Array
 
 def _canonical_ids(raw: pa.Array) -> pa.Array:
     """``canonical_id`` for a column: ASCII rows column-wise (NFKC changes no ASCII
-    text), the rest and old 15-digit numbers through ``canonical_id``."""
-    text = pc.ascii_upper(pc.replace_substring_regex(raw, _ASCII_SPACE, ""))
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    text), the rest and old 15-digit numbers through ``canonical_id``.
+
+    Each kernel runs only when the column's bytes show it has work: most lists
+    hold 18-character IDs with no space, no lower-case x and nothing non-ASCII."""
+    raw = raw if pa.types.is_string(raw.type) else raw.cast(pa.string())
+    data, offsets = string_payload(raw)
+    payload = data.tobytes()
+    text = raw
+    if payload.translate(None, _NOT_ASCII_SPACE):  # what is left are the spaces
+        text = pc.replace_substring_regex(text, _ASCII_SPACE, "")
+    if payload.translate(None, _NOT_ASCII_LOWER):  # a lower-case letter (an x, mostly)
+        text = pc.ascii_upper(text)
+    lengths = np.diff(string_payload(text)[1]) if text is not raw else np.diff(offsets)
+    if (lengths == 0).any():
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    if payload.isascii() and not (lengths == 15).any():
+        return text
     slow = pc.or_(
         pc.invert(pc.fill_null(pc.string_is_ascii(raw), True)),
         pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{15}$"), False),
@@ -435,14 +457,26 @@ def _id18_check(ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     n = len(ids)
     valid = np.zeros(n, bool)
     keys = np.zeros(n, np.int64)
-    shaped = pc.fill_null(pc.match_substring_regex(ids, _ID18_SHAPE), False)
-    idx = np.flatnonzero(shaped.to_numpy(zero_copy_only=False))
+    data, offsets = string_payload(ids) if pa.types.is_string(ids.type) and n else (None, None)
+    if data is not None and not ids.null_count and len(data) == 18 * n and (np.diff(offsets) == 18).all():
+        # Every value has 18 bytes: the shape test on the bytes, no regex.
+        chars = data.reshape(-1, 18)
+        is_digit = (chars >= 0x30) & (chars <= 0x39)
+        shaped = (chars[:, 0] >= 0x31) & (chars[:, 0] <= 0x38) & is_digit[:, 1:17].all(axis=1) & (
+            is_digit[:, 17] | (chars[:, 17] == 0x58))
+        idx = np.flatnonzero(shaped)
+        chars = chars[idx]
+    else:
+        shaped = pc.fill_null(pc.match_substring_regex(ids, _ID18_SHAPE), False)
+        idx = np.flatnonzero(shaped.to_numpy(zero_copy_only=False))
+        if not len(idx):
+            return valid, keys
+        sub = ids.take(pa.array(idx)).cast(pa.large_binary())
+        bufs = sub.buffers()
+        sub_offsets = np.frombuffer(bufs[1], np.int64, count=len(sub) + 1, offset=sub.offset * 8)
+        chars = np.frombuffer(bufs[2], np.uint8)[sub_offsets[0] : sub_offsets[0] + 18 * len(sub)].reshape(-1, 18)
     if not len(idx):
         return valid, keys
-    sub = ids.take(pa.array(idx)).cast(pa.large_binary())
-    bufs = sub.buffers()
-    offsets = np.frombuffer(bufs[1], np.int64, count=len(sub) + 1, offset=sub.offset * 8)
-    chars = np.frombuffer(bufs[2], np.uint8)[offsets[0] : offsets[0] + 18 * len(sub)].reshape(-1, 18)
     digits = chars[:, :17].astype(np.int64) - 48
     check_ok = _ID_CHECK[(digits @ _ID_WEIGHTS) % 11] == chars[:, 17]
     year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
@@ -482,12 +516,13 @@ def _list_table(batch: pa.RecordBatch | pa.Table, columns: dict[str, pa.Array], 
     column taken over from the raw batch keeps its field metadata (``source_unit``)."""
     n = len(rows)
     columns = dict(columns)
-    columns["period"] = pa.repeat(pa.scalar(period, pa.string()), n)
-    columns["division_code"] = _map_distinct(columns["street"], _division_or_none)
+    # One distinct value: as a dictionary the engine normalizes it once.
+    columns["period"] = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([period]))
+    columns["division_code"] = _map_distinct(columns["street"], _division_or_none, encoded=True)
     columns["record_key"] = _record_keys(salt, columns["id_number"], valid)
     names = batch.schema.names
-    fields = [pa.field(name, pa.string(), metadata=batch.schema.field(name).metadata if name in names else None)
-              for name in columns]
+    fields = [pa.field(name, arr.type, metadata=batch.schema.field(name).metadata if name in names else None)
+              for name, arr in columns.items()]
     fields += [pa.field(ROW_COLUMN, pa.int64()), pa.field(FILE_COLUMN, pa.string())]
     arrays = [*columns.values(), _strings_or(rows, pa.int64()), _strings_or(files, pa.string())]
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
@@ -568,7 +603,7 @@ def _public_list(ctx: SourceContext) -> Iterator[pa.Table]:
             "id_number": ids,
             "persons": _column(batch, "persons"),
             "monthly_amount": _column(batch, "monthly_amount"),
-            "category": _map_distinct(_column(batch, "category"), _category),
+            "category": _map_distinct(_column(batch, "category"), _category, encoded=True),
             "change_type": pc.coalesce(given, _derived_changes(ids, valid, keys, baseline)),
         }
         yield _list_table(batch, columns, period, salt, valid, batch.column(ROW_COLUMN), batch.column(FILE_COLUMN))
@@ -607,7 +642,7 @@ def _public_list(ctx: SourceContext) -> Iterator[pa.Table]:
         "id_number": ids,
         "persons": _column(left, "persons"),
         "monthly_amount": pa.array(["0"] * n, pa.string()),
-        "category": _map_distinct(_column(left, "category"), _category),
+        "category": _map_distinct(_column(left, "category"), _category, encoded=True),
         "change_type": pa.array(["停保"] * n, pa.string()),
     }
     yield _list_table(left, columns, period, salt, valid, left.column(ROW_COLUMN), left.column(FILE_COLUMN))

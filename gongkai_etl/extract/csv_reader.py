@@ -24,9 +24,10 @@ from gongkai_etl.contracts import ROW_COLUMN, RawTable, Reader
 from gongkai_etl.errors import InputError
 from gongkai_etl.extract.headers import TOTAL_ROW, choose_names, combine_header_rows, find_header
 from gongkai_etl.extract.totals import TotalsCheck, totals_mode
+from gongkai_etl.transform.columns import string_payload
 
 SNIFF_BYTES = 1 << 20
-BLOCK_SIZE = 4 << 20  # about the text of one batch
+BLOCK_SIZE = 6 << 20  # about the text of one batch
 # pyarrow's streaming reader keeps dozens of blocks in flight (~40 measured), so
 # its memory is a multiple of the block size: small blocks joined up into batches
 # keep the batches as large for a fraction of the memory (150 MiB -> 20 MiB).
@@ -274,15 +275,6 @@ def _find_bad_row(
     return None
 
 
-def _payload(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The value bytes of a string column and its offsets into them, without copying."""
-    _, offsets_buf, data_buf = column.buffers()
-    offsets = np.frombuffer(offsets_buf, np.int32, count=len(column) + 1, offset=column.offset * 4)
-    start, end = int(offsets[0]), int(offsets[-1])
-    data = np.frombuffer(data_buf, np.uint8)[start:end] if data_buf is not None else np.zeros(0, np.uint8)
-    return data, offsets.astype(np.int64) - start
-
-
 def _maybe_blank(column: pa.Array) -> np.ndarray:
     """Rows whose cell may be blank: a superset, from each cell's first byte.
 
@@ -291,7 +283,7 @@ def _maybe_blank(column: pa.Array) -> np.ndarray:
     """
     if not pa.types.is_string(column.type) or not len(column):
         return np.ones(len(column), bool)
-    data, offsets = _payload(column)
+    data, offsets = string_payload(column)
     filled = offsets[1:] > offsets[:-1]
     first = np.zeros(len(column), np.uint8)  # 0 for an empty cell: not sure
     first[filled] = data[offsets[:-1][filled]]
@@ -375,7 +367,7 @@ def _may_hold_total(column: pa.Array) -> bool:
     """
     if not pa.types.is_string(column.type):
         return True
-    data = _payload(column)[0]
+    data = string_payload(column)[0]
     return _holds(data, "计") or (_holds(data, "总") and _holds(data, "和"))
 
 

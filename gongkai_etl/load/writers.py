@@ -93,7 +93,7 @@ class BackgroundSession:
 
     _DONE = object()
 
-    def __init__(self, session: Any, depth: int = 2) -> None:
+    def __init__(self, session: Any, depth: int = 1) -> None:
         self._session = session
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None

@@ -88,7 +88,7 @@ def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def _payload(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def string_payload(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The value bytes of a string array and its offsets into them, without copying.
 
     Null slots may hold bytes too: tests on the payload can only err towards "maybe".
@@ -152,7 +152,7 @@ def _clean(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     runs only when the column holds something it would change; most hold
     nothing of the sort.
     """
-    data, offsets = _payload(text)
+    data, offsets = string_payload(text)
     rare = _rare_chars(data)
     if rare & _ZW_CODES:
         text = pc.replace_substring_regex(text, _ZERO_WIDTH, "")
@@ -200,11 +200,11 @@ def _all_slow(arr: pa.Array, out: pa.DataType) -> Fast:
 def _holds(text: pa.Array, char: str) -> bool:
     """Whether some value (or the bytes behind a null) holds the ASCII ``char``:
     a byte scan, to skip a kernel that would change nothing."""
-    return bool((_payload(text)[0] == ord(char)).any())
+    return bool((string_payload(text)[0] == ord(char)).any())
 
 
 def _is_ascii(text: pa.Array) -> bool:
-    data = _payload(text)[0]
+    data = string_payload(text)[0]
     return not len(data) or int(data.max()) < 0x80
 
 

@@ -102,7 +102,7 @@ def test_clean_matches_every_kernel(values: list[str | None], cut: int) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=TEXT_CHARS, max_size=40))
 def test_rare_chars_finds_exactly_the_rare_characters(text: str) -> None:
-    data, _ = columns._payload(pa.array([text]))
+    data, _ = columns.string_payload(pa.array([text]))
     assert columns._rare_chars(data) == {ord(c) for c in text} & columns._RARE
 
 

@@ -1,0 +1,52 @@
+"""The 低保 list's column-wise ID handling equals the scalar rules, whatever the IDs look like."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from gongkai_etl.transform.pii import id18_check_char, is_valid_id18
+from gongkai_etl_plugins.social_assistance import _canonical_ids, _id18_check, canonical_id
+
+VALID = ["11010519491231002X", "440524188001010014", "110105194912310021"]
+
+
+@st.composite
+def id_like(draw: st.DrawFn) -> str | None:
+    kind = draw(st.sampled_from(["valid", "lower", "spaced", "wide", "old", "mutated", "junk", "none", "empty"]))
+    base = draw(st.sampled_from(VALID))
+    if kind == "valid":
+        return base
+    if kind == "lower":
+        return base.lower()
+    if kind == "spaced":
+        cut = draw(st.integers(0, 18))
+        return base[:cut] + draw(st.sampled_from([" ", "\t", "  "])) + base[cut:]
+    if kind == "wide":
+        return base.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    if kind == "old":
+        return base[:6] + base[8:17]  # 15 digits, century dropped
+    if kind == "mutated":
+        i = draw(st.integers(0, 17))
+        return base[:i] + draw(st.sampled_from("0123456789X")) + base[i + 1 :]
+    if kind == "none":
+        return None
+    if kind == "empty":
+        return ""
+    return draw(st.text(max_size=20))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(id_like(), max_size=25))
+@example(VALID * 3)
+@example(["11010519491231002x", "1101051949123100", None])
+def test_column_wise_ids_equal_the_scalar_rules(values: list[str | None]) -> None:
+    canonical = _canonical_ids(pa.array(values, pa.string()))
+    expected = [canonical_id(v) for v in values]
+    assert canonical.to_pylist() == expected
+    valid, keys = _id18_check(canonical)
+    for v, ok, key in zip(expected, valid.tolist(), keys.tolist()):
+        assert ok == (v is not None and is_valid_id18(v)), v
+        if ok:
+            assert key == int(v[:17]) and id18_check_char(v[:17]) == v[17]
