@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,16 @@ from gongkai_etl.plugins import Registry
 from gongkai_etl.spec import Pipeline
 
 
+_ARCHIVER: ThreadPoolExecutor | None = None
+
+
+def _archiver() -> ThreadPoolExecutor:
+    global _ARCHIVER
+    if _ARCHIVER is None:
+        _ARCHIVER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gongkai-archive")
+    return _ARCHIVER
+
+
 @dataclass
 class RunContext:
     """One source, one period. Implements :class:`gongkai_etl.contracts.SourceContext`."""
@@ -41,6 +52,19 @@ class RunContext:
     extract_seconds: float = 0.0
     cache: dict[str, Any] = field(default_factory=dict)
     _warnings_from: list[list[str]] = field(default_factory=list)
+    _archiving: dict[str, Future[tuple[str, Path]]] = field(default_factory=dict)
+
+    def settle_inputs(self) -> None:
+        """Wait for the raw inputs being archived; their sha256 into ``input_hashes``.
+
+        Raises what archiving raised (an unreadable input, a full disk)."""
+        while self._archiving:
+            location, job = next(iter(self._archiving.items()))
+            try:
+                digest, _ = job.result()
+            finally:
+                del self._archiving[location]
+            self.input_hashes[location] = digest
 
     @property
     def options(self) -> Mapping[str, Any]:
@@ -106,8 +130,11 @@ class RunContext:
                 raise InputError("输入文件不存在 (input file not found)", file=location)
             if Path(location).is_dir():
                 raise InputError("输入路径是文件夹，不是文件 (input path is a folder, not a file)", file=location)
-            digest, _ = archive_input(location, self.layout.state / "archive")
-            self.input_hashes[location] = digest
+            # Hashing and copying a large raw file (a 5M-row list is 0.9 GB) runs
+            # in a thread while the file is read; settle_inputs() collects the
+            # digest, or the archiving error, before anything is staged.
+            if location not in self._archiving and location not in self.input_hashes:
+                self._archiving[location] = _archiver().submit(archive_input, location, self.layout.state / "archive")
         else:
             # The HTTP reader archives each response body itself and keeps its
             # conditional-request cache (ETag / Last-Modified) beside the archive.

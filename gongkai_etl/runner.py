@@ -231,7 +231,10 @@ class Runner:
             return outcome
         from gongkai_etl.schedule.due import input_fingerprint, record_input_check
 
-        fingerprint = adopted.fingerprint if adopted is not None else input_fingerprint(self.pipeline, period)
+        # The inputs' fingerprint (for `run --due`) is taken after the run from
+        # the digests the archive took as the files were read (one hash per file).
+        fingerprint = adopted.fingerprint if adopted is not None else None
+        fingerprinted = adopted is not None
         ctx = RunContext(self.pipeline, self.source, self.registry, period, datasets, self.layout, ledger)
         runs: dict[str, _DatasetRun] = {}
         try:
@@ -241,6 +244,8 @@ class Runner:
                 outcome.excluded_rows = len(ctx.excluded)
             else:
                 staged = adopted.adopt(self, ctx, datasets, runs, outcome)
+            if not fingerprinted:
+                fingerprint, fingerprinted = input_fingerprint(self.pipeline, period, ctx.input_hashes), True
             if self.stage_only:
                 self.staged_units[period.key] = (staged, fingerprint)
             else:
@@ -258,10 +263,14 @@ class Runner:
             if not isinstance(exc, WaitingForReview):
                 self.reporter.warn(outcome.error, period=period.key, exit_code=int(exc.exit_code))
         finally:
+            with contextlib.suppress(Exception):  # an archiving error was raised by _finish already
+                ctx.settle_inputs()
             hashes.update(ctx.input_hashes)
             for r in runs.values():
                 outcome.datasets.append(r.outcome)
         if not self.stage_only:
+            if not fingerprinted:
+                fingerprint = input_fingerprint(self.pipeline, period, ctx.input_hashes)
             record_input_check(ledger, self.pipeline, period, fingerprint, outcome, self.run_id)
         return outcome
 
@@ -347,6 +356,8 @@ class Runner:
     def _finish(self, ctx: RunContext, period: Period, runs: dict[str, _DatasetRun]) -> dict[str, StagedVersion]:
         from gongkai_etl.transform.privacy_stage import findings_error
 
+        ctx.settle_inputs()
+
         findings = [f for r in runs.values() for f in r.findings]
         rows_in = sum(r.outcome.rows_in for r in runs.values())
         rejected = sum(r.outcome.rejected for r in runs.values())
@@ -371,7 +382,12 @@ class Runner:
         staged: dict[str, StagedVersion] = {}
         input_hash = _combined(ctx.input_hashes)
         for ds_id, r in runs.items():
-            files = {rel: {"format": fmt} for fmt, (_, rel) in r.sessions.items()}
+            files: dict[str, dict[str, Any]] = {}
+            for fmt, (session, rel) in r.sessions.items():
+                files[rel] = {"format": fmt}
+                digest = getattr(session, "sha256", None)
+                if digest:
+                    files[rel]["sha256"] = digest
             sv = StagedVersion(ds_id, period.key, r.stage_dir, r.outcome.rows_out, files, input_hash)
             staged[ds_id] = finish_stage(sv)
             for stage, secs in r.times.items():

@@ -1,4 +1,4 @@
-"""Raw inputs are archived with their sha256 before anything reads them."""
+"""Raw inputs are archived with their sha256 (in a thread of the run, while they are read)."""
 
 from __future__ import annotations
 

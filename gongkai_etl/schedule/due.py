@@ -39,14 +39,20 @@ from gongkai_etl.schedule.scope import owed_periods
 from gongkai_etl.schedule.status import due_date
 from gongkai_etl.spec import Pipeline
 
-def input_files(pipeline: Pipeline, period: Period) -> dict[str, str | None]:
-    """Local input files of a period: location -> sha256 (None when missing)."""
+def input_files(pipeline: Pipeline, period: Period, known: dict[str, str] | None = None) -> dict[str, str | None]:
+    """Local input files of a period: location -> sha256 (None when missing).
+
+    ``known`` are digests a run already took (its archive): what it read, even if
+    a file changed since."""
     out: dict[str, str | None] = {}
     for spec in pipeline.inputs.values():
         if spec.url is not None:
             continue
         loc = spec.location(period, pipeline.base_dir)
-        out[loc] = input_sha256(loc) if Path(loc).is_file() else None
+        if known and loc in known:
+            out[loc] = known[loc]
+        else:
+            out[loc] = input_sha256(loc) if Path(loc).is_file() else None
     return out
 
 
@@ -58,10 +64,10 @@ def combine(hashes: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def input_fingerprint(pipeline: Pipeline, period: Period) -> str | None:
+def input_fingerprint(pipeline: Pipeline, period: Period, known: dict[str, str] | None = None) -> str | None:
     """Fingerprint of the period's existing local input files (None if they cannot be read)."""
     try:
-        files = input_files(pipeline, period)
+        files = input_files(pipeline, period, known)
     except Exception:  # noqa: BLE001 - the run itself reports unreadable inputs
         return None
     return combine({k: v for k, v in files.items() if v is not None})

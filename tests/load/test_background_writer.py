@@ -44,3 +44,19 @@ def test_a_failed_write_is_raised_in_the_callers_thread() -> None:
             session.write(_batch(i))
         session.close()
     assert inner.seen == [0, 1, 2]
+
+
+def test_sessions_hash_what_they_write(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    from gongkai_etl.load.writers import CsvWriter, ParquetWriter
+
+    schema = pa.schema([("名称", pa.string()), ("n", pa.int64())])
+    batch = pa.record_batch([pa.array(["王*", "李*华"] * 5000), pa.array(range(10000))], schema=schema)
+    for writer, name in ((ParquetWriter(), "x.parquet"), (CsvWriter(), "x.csv")):
+        path = tmp_path / name
+        session = BackgroundSession(writer.open(path, None, schema))  # type: ignore[arg-type]
+        for _ in range(3):
+            session.write(batch)
+        session.close()
+        assert session.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
