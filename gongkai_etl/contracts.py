@@ -157,7 +157,10 @@ class Source:
     inputs: tuple[InputDecl, ...] = ()
     options: Mapping[str, Option] = {}
     #: Datasets whose rows are checked and written batch by batch (bounded
-    #: memory) instead of as one table per period.
+    #: memory) instead of as one table per period. A source with streaming
+    #: datasets has its ``extract`` run in a thread of the run, one batch ahead
+    #: of ``check``/``derive`` in the calling thread: keep state that both touch
+    #: to what ``extract`` has finished yielding.
     streaming: tuple[str, ...] = ()
 
     def extract(self, ctx: SourceContext) -> Iterator[Batch]:

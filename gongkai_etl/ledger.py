@@ -168,7 +168,10 @@ class Ledger:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # A streaming source's extract runs in a thread of the run (runner._read_ahead)
+            # and may read publications; Python's sqlite3 serializes calls on one
+            # connection (threadsafety 3), so the connection may cross threads.
+            self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"无法打开台账数据库 (cannot open the ledger): {exc}", file=path) from None
         self.conn.row_factory = sqlite3.Row

@@ -101,3 +101,16 @@ def test_a_killed_run_is_marked_interrupted_by_the_next_run(project, etl) -> Non
         rows = conn.execute("SELECT outcome, ended IS NOT NULL, error FROM runs ORDER BY started").fetchall()
     assert rows[0][0] == "interrupted" and rows[0][1] == 1 and "killed" in rows[0][2]
     assert rows[1][0] == "ok"
+
+
+def test_the_ledger_can_be_read_from_the_extract_thread(tmp_path: Path) -> None:
+    # A streaming source's extract runs in a thread of the run and may look up
+    # publications (ctx.published) through the run's ledger.
+    import threading
+
+    ledger = Ledger(tmp_path / "state.db")
+    seen: list[object] = []
+    worker = threading.Thread(target=lambda: seen.append(ledger.conn.execute("SELECT 1").fetchone()[0]))
+    worker.start()
+    worker.join()
+    assert seen == [1]
