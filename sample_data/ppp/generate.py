@@ -39,11 +39,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import random
 import re
-import zipfile
+import sys
 from pathlib import Path
 
 import xlwt
@@ -51,6 +50,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from gongkai_etl_plugins.ppp_uscc import CHARSET, check_char
+
+# One helper for every domain's workbooks: sample_data/frozen_xlsx.py.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from frozen_xlsx import save_frozen  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 MONTHS = ["2016-08", "2016-09", "2016-10"]
@@ -185,22 +188,7 @@ def contributions(month: str) -> None:
         for k, v in enumerate((capital, gov, private, debt)):
             totals[k] += float(v.replace(",", "")) if v not in ("—",) else 0.0
     ws.append(["合计", None, None, None, *(f"{t:,.2f}" for t in totals), None])
-    save_stable(wb, HERE / f"PPP项目出资情况_{month}.xlsx")
-
-
-def save_stable(wb: Workbook, path: Path) -> None:
-    """Save with fixed timestamps (document properties and zip entries), so a
-    re-run of this script gives byte-identical files and no diff to commit."""
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    stamp = "2016-11-04T00:00:00Z"
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rf"\g<1>{stamp}", data.decode("utf-8"))
-                data = text.encode("utf-8")
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2016, 11, 4, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    save_frozen(wb, HERE / f"PPP项目出资情况_{month}.xlsx", dt.datetime(2016, 11, 4))
 
 
 PROGRESS = {  # month -> id -> (this month, cumulative, note, report date) as typed

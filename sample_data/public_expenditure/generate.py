@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import random
 import shutil
+import sys
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -35,7 +37,12 @@ import xlwt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+# One helper for every domain's workbooks: sample_data/frozen_xlsx.py.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from frozen_xlsx import save_frozen  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
+FROZEN_AT = datetime(2017, 1, 1)  # every timestamp inside the saved workbooks
 YEARS = (2014, 2015, 2016)
 VERSIONS = ("预算", "决算")
 CENT = Decimal("0.01")
@@ -76,26 +83,6 @@ REASONS = {
     ("total", -1): "认真落实中央八项规定精神，“三公”经费总体压减",
     ("total", 1): "主要是公务用车更新购置导致增加",
 }
-
-
-FIXED_TIME = (2017, 1, 1, 0, 0, 0)
-
-
-def save_frozen(wb: Workbook, path: Path) -> None:
-    """Save a workbook byte for byte the same on every run: openpyxl stamps the time of saving
-    into docProps/core.xml and every zip entry, which would make each regeneration a git diff."""
-    import io
-    import re
-    import zipfile
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", b"2017-01-01T00:00:00Z", data)
-            dst.writestr(zipfile.ZipInfo(item.filename, date_time=FIXED_TIME), data, zipfile.ZIP_DEFLATED)
 
 
 def money(x: float | Decimal) -> Decimal:
@@ -216,7 +203,7 @@ def write_xlsx(path: Path, code: str, name: str, year: int, version: str, rows: 
             ws.merge_cells(start_row=3, start_column=c, end_row=3, end_column=c + 1)
     for r in rows:
         ws.append(r)
-    save_frozen(wb, path)
+    save_frozen(wb, path, FROZEN_AT)
 
 
 def write_xls(path: Path, code: str, name: str, year: int, version: str, rows: list[list[object]]) -> None:

@@ -40,17 +40,19 @@ Run: python sample_data/social_assistance/generate.py
 from __future__ import annotations
 
 import csv
-import io
 import json
 import random
-import re
-import zipfile
+import sys
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+
+# One helper for every domain's workbooks: sample_data/frozen_xlsx.py.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from frozen_xlsx import save_frozen  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LIST_MONTHS = ["2016-06", "2016-07", "2016-08", "2016-09"]
@@ -353,19 +355,10 @@ def write_stats(month: str, rows: list[StatRow]) -> None:
 
 
 def save_workbook(wb: Workbook, path: Path, when: datetime) -> None:
-    """Save with fixed timestamps, so that re-running the generator gives the same bytes
-    (openpyxl stamps the save time into docProps/core.xml and every zip entry)."""
+    """Save as the civil-affairs bureau would, with every timestamp fixed to ``when``."""
     wb.properties.creator = "朝阳区民政局"
     wb.properties.created = when
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
+    save_frozen(wb, path, when)
 
 
 def write_quarterly(rng: random.Random, lists: dict[str, list[Household]]) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -37,7 +38,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+# One helper for every domain's workbooks: sample_data/frozen_xlsx.py.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from frozen_xlsx import save_frozen  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
+FROZEN_AT = datetime(2017, 1, 1)  # every timestamp inside the saved workbooks
 PERIODS = ("2015H2", "2016H1", "2016H2")
 HEAVY, LIGHT = "重度黑臭", "轻度黑臭"
 
@@ -97,26 +103,6 @@ COMPLETED = {
     "完成治理": "截污、清淤和生态修复全部完成，通过区级验收",
     "长制久清": "落实河长制日常巡查养护，水质稳定达标",
 }
-
-
-FIXED_TIME = (2017, 1, 1, 0, 0, 0)
-
-
-def save_frozen(wb: Workbook, path: Path) -> None:
-    """Save a workbook byte for byte the same on every run: openpyxl stamps the time of saving
-    into docProps/core.xml and every zip entry, which would make each regeneration a git diff."""
-    import io
-    import re
-    import zipfile
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", b"2017-01-01T00:00:00Z", data)
-            dst.writestr(zipfile.ZipInfo(item.filename, date_time=FIXED_TIME), data, zipfile.ZIP_DEFLATED)
 
 
 def half_months(period: str) -> list[tuple[int, int]]:
@@ -233,7 +219,7 @@ def body_list(period: str, rng: random.Random, state: dict[str, dict[str, object
         sums[3] += cum
     ws.append(["合计", None, f"{len(BODIES)}处", None, None, None, None, float(sums[0]), float(sums[1]), None, None, None,
                None, None, None, None, float(sums[2]), None, None, float(sums[3]), None, None])
-    save_frozen(wb, HERE / f"黑臭水体名单_{period}.xlsx")
+    save_frozen(wb, HERE / f"黑臭水体名单_{period}.xlsx", FROZEN_AT)
     return statuses
 
 
