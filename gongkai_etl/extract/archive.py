@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from gongkai_etl.errors import InputError
@@ -46,12 +47,29 @@ def _private_dir(archive_dir: Path) -> None:
     os.chmod(archive_dir, 0o700)
 
 
+def _store(archive_dir: Path, target: Path, fill: Callable[[str], object]) -> None:
+    """Make the archive entry ``target`` unless it is there: ``fill`` writes a private
+    temporary file, which is then renamed, so the archive never holds a partial
+    file under a final name, whatever kills the run."""
+    _private_dir(archive_dir)
+    if target.exists():
+        return
+    fd, tmp = tempfile.mkstemp(prefix=".archive.", suffix=".tmp", dir=archive_dir)
+    os.close(fd)
+    try:
+        fill(tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def archive_input(path: str | Path, archive_dir: Path) -> tuple[str, Path]:
     """Copy a raw input into the archive under its hash; return (sha256, copy).
 
-    The archive holds personal data (raw lists), so it is private to the owner.
-    A copy is written to a temporary name and renamed, so the archive never
-    holds a partial file under a final name, whatever kills the run.
+    The archive holds personal data (raw lists), so it is private to the owner
+    (see :func:`_store`).
     """
     try:
         digest = input_sha256(path)
@@ -59,17 +77,7 @@ def archive_input(path: str | Path, archive_dir: Path) -> tuple[str, Path]:
         raise InputError(f"无法读取输入文件 (cannot read the input): {exc.strerror or exc}", file=path) from None
     target = archive_dir / f"{digest[:16]}_{Path(path).name}"
     try:
-        _private_dir(archive_dir)
-        if not target.exists():
-            fd, tmp = tempfile.mkstemp(prefix=".archive.", suffix=".tmp", dir=archive_dir)
-            os.close(fd)
-            try:
-                shutil.copyfile(path, tmp)
-                os.chmod(tmp, 0o600)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        _store(archive_dir, target, lambda tmp: shutil.copyfile(path, tmp))
     except OSError as exc:
         raise write_error("无法归档输入文件 (cannot archive the raw input)", exc, target) from None
     return digest, target
@@ -85,20 +93,15 @@ def archive_bytes(data: bytes, archive_dir: Path, name: str) -> tuple[str, Path]
     """Archive a body that never was a local file (an HTTP response) under its hash."""
     digest = hashlib.sha256(data).hexdigest()
     target = archive_dir / f"{digest[:16]}_{safe_name(name)}"
+
+    def fill(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
     try:
-        _private_dir(archive_dir)
-        if not target.exists():
-            fd, tmp = tempfile.mkstemp(prefix=".archive.", suffix=".tmp", dir=archive_dir)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.chmod(tmp, 0o600)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        _store(archive_dir, target, fill)
     except OSError as exc:
         raise write_error("无法归档下载内容 (cannot archive the downloaded body)", exc, target) from None
     return digest, target
