@@ -27,6 +27,8 @@ import pyarrow.compute as pc
 from cryptography.hazmat.primitives import cmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from gongkai_etl.transform.columns import byte_matrix, string_payload
+
 #: Separates the parts of a composite key (unit separator: never in a cell).
 KEY_SEP = "\x1f"
 _LABEL = b"gongkai-etl salted key v2\x00"
@@ -83,14 +85,9 @@ class _Cmac:
         if isinstance(messages, pa.ChunkedArray):
             messages = messages.combine_chunks()
         n = len(messages)
-        if pa.types.is_string(messages.type) or pa.types.is_binary(messages.type):
-            arr, width = messages, np.int32
-        else:
-            arr, width = messages.cast(pa.large_binary()), np.int64
-        offsets = np.frombuffer(arr.buffers()[1], width, count=n + 1, offset=arr.offset * np.dtype(width).itemsize)
-        offsets = offsets.astype(np.int64)
-        data_buf = arr.buffers()[2]
-        data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        known = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
+        arr = messages if any(is_(messages.type) for is_ in known) else messages.cast(pa.large_binary())
+        data, offsets = string_payload(arr)
         macs = np.empty((n, _BLOCK), np.uint8)
         for lo in range(0, n, _CHUNK_ROWS):
             hi = min(n, lo + _CHUNK_ROWS)
@@ -115,19 +112,7 @@ class _Cmac:
     def _macs_of_width(self, data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, m: int) -> np.ndarray:
         """CMAC of messages that all take ``m`` blocks."""
         width = m * _BLOCK
-        same = len(starts) and lengths[0] == lengths[-1] and (lengths == lengths[0]).all()
-        if same and lengths[0] and starts[-1] - starts[0] == (len(starts) - 1) * lengths[0]:
-            # Equal lengths, back to back (ID numbers): the bytes already are the matrix.
-            size = int(lengths[0])
-            padded = np.zeros((len(starts), width), np.uint8)
-            padded[:, :size] = data[starts[0] : starts[0] + len(starts) * size].reshape(-1, size)
-        elif len(data):
-            col = np.arange(width)
-            inside = col[None, :] < lengths[:, None]
-            index = np.minimum(starts[:, None] + col[None, :], len(data) - 1)
-            padded = np.where(inside, data[index], 0).astype(np.uint8)
-        else:
-            padded = np.zeros((len(starts), width), np.uint8)
+        padded = byte_matrix(data, starts, lengths, width)
         complete = lengths == width
         short = np.flatnonzero(~complete)
         padded[short, lengths[short]] = 0x80  # 10* padding of an incomplete last block

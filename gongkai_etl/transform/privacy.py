@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai_etl.errors import ConfigError
+from gongkai_etl.transform.columns import string_payload
 from gongkai_etl.transform.pii import (
     PiiKind,
     find_pii,
@@ -380,12 +381,9 @@ _PII_MARKS = (*(bytes([c]) for c in b"0123456789@"), b"\xef\xbc")
 def _may_hold_pii(arr: pa.Array) -> bool:
     """False when no value can match the prefilter: Chinese text without digits
     (streets, communities, categories, masked names). A few memchr-speed
-    searches of the column's bytes instead of a regex search per value; bytes of
-    a slice's neighbours may be searched too, which can only answer True."""
-    data = arr.buffers()[2] if len(arr) else None
-    if data is None:
-        return False
-    raw = data.to_pybytes()
+    searches of the column's bytes instead of a regex search per value (null
+    slots may hold bytes, which can only answer True)."""
+    raw = string_payload(arr)[0].tobytes()
     return any(mark in raw for mark in _PII_MARKS)
 
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Reject
 from gongkai_etl.datasets import Dataset, Field
-from gongkai_etl.transform.columns import normalize_column
+from gongkai_etl.transform.columns import byte_matrix, normalize_column, string_payload
 
 
 def _value_at(arr: pa.Array | pa.ChunkedArray, i: int) -> str:
@@ -175,11 +175,10 @@ def _all_fixed_class(values: pa.Array, pattern: str) -> bool:
     if spec is None or values.null_count or not pa.types.is_string(values.type) or not len(values):
         return False
     allowed, width = spec
-    offsets = np.frombuffer(values.buffers()[1], np.int32, count=len(values) + 1, offset=values.offset * 4)
-    if offsets[-1] - offsets[0] != width * len(values) or not (np.diff(offsets) == width).all():
+    data, offsets = string_payload(values)
+    if len(data) != width * len(values) or not (np.diff(offsets) == width).all():
         return False
-    data = values.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
-    return not data.translate(None, allowed)  # deletes the allowed bytes: nothing may be left
+    return not data.tobytes().translate(None, allowed)  # deletes the allowed bytes: nothing may be left
 
 
 def _match(values: pa.Array | pa.ChunkedArray, pattern: str) -> pa.Array | pa.ChunkedArray:
@@ -344,27 +343,15 @@ def hash_strings(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     in a zero-padded matrix, read as 8-byte words and folded with the length."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    arr = arr.cast(pa.large_string())
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())
     n = len(arr)
     if n == 0:
         return np.zeros(0, np.uint64)
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], np.int64, count=n + 1, offset=arr.offset * 8)
+    data, offsets = string_payload(arr)
     lengths = np.diff(offsets)
-    total = int(lengths.sum())
     width = max((int(lengths.max()) + 7) // 8 * 8, 8)
-    mat = np.zeros((n, width), np.uint8)
-    if total:
-        data = np.frombuffer(bufs[2], np.uint8)
-        base = int(offsets[0])
-        size = int(lengths[0])
-        if size * n == total and (lengths == size).all():  # fixed-width keys: one copy
-            mat[:, :size] = data[base : base + total].reshape(n, size)
-        else:
-            row = np.repeat(np.arange(n), lengths)
-            col = np.arange(total) - np.repeat(offsets[:-1] - base, lengths)
-            mat[row, col] = data[base : base + total]
-    words = mat.view("<u8")
+    words = byte_matrix(data, offsets[:-1], lengths, width).view("<u8")
     with np.errstate(over="ignore"):
         h = _mix(lengths.astype(np.uint64) * _GOLDEN)
         shortest = int(lengths.min())

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
@@ -186,3 +187,26 @@ def test_settle_returns_what_if_else_would(rows: list[tuple[bool | None, str | N
     want = pc.if_else(pc.fill_null(good, False), values, pa.scalar(None, pa.string()))
     assert typed.equals(want)
     assert slow.equals(pc.invert(pc.or_(pc.fill_null(good, False), missing)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(st.lists(st.binary(max_size=12), max_size=20), st.lists(st.binary(min_size=3, max_size=3), max_size=8)),
+       st.data())
+def test_byte_matrix_lays_out_any_rows(values: list[bytes], data: st.DataObject) -> None:
+    arr = pa.array(values, pa.binary())
+    payload, offsets = columns.string_payload(arr)
+    picked = data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=len(values))) if values else []
+    for rows in (list(range(len(values))), picked):  # a whole column, then any subset in any order
+        idx = np.array(rows, np.int64)
+        starts, lengths = offsets[:-1][idx], (offsets[1:] - offsets[:-1])[idx]
+        got = columns.byte_matrix(payload, starts, lengths, 12)
+        assert [bytes(got[i, : len(values[r])]) for i, r in enumerate(rows)] == [values[r] for r in rows]
+        assert all(not got[i, len(values[r]) :].any() for i, r in enumerate(rows))
+
+
+def test_byte_matrix_repeated_rows_are_not_taken_for_a_run() -> None:
+    # Rows 0, 0, 2 of equal length span the bytes of rows 0..2 but are not them.
+    payload, offsets = columns.string_payload(pa.array([b"abc", b"def", b"ghi"], pa.binary()))
+    starts = offsets[:-1][[0, 0, 2]]
+    got = columns.byte_matrix(payload, starts, np.array([3, 3, 3]), 4)
+    assert [bytes(r[:3]) for r in got] == [b"abc", b"abc", b"ghi"]
