@@ -29,8 +29,6 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from gongkai_etl.transform.columns import byte_matrix, string_payload
 
-#: Separates the parts of a composite key (unit separator: never in a cell).
-KEY_SEP = "\x1f"
 _LABEL = b"gongkai-etl salted key v2\x00"
 # Byte -> its two hex digits, as one uint16 in memory order: one gather per byte.
 _HEX_PAIRS = np.frombuffer(b"".join(f"{b:02x}".encode() for b in range(256)), np.uint16)

@@ -343,7 +343,7 @@ def redact(text: str) -> str:
 
 # --- keys ----------------------------------------------------------------------
 
-_KEY_SEPARATOR = "\x1f"  # unit separator: ("ab", "c") and ("a", "bc") key apart
+KEY_SEP = "\x1f"  # unit separator: ("ab", "c") and ("a", "bc") key apart
 
 
 def salted_key(salt: str, *parts: str) -> str:
@@ -358,4 +358,4 @@ def salted_key(salt: str, *parts: str) -> str:
 
     if not salt:
         raise ValueError("salt must not be empty")
-    return salted_key_scalar(salt, _KEY_SEPARATOR.join(unicodedata.normalize("NFC", p) for p in parts))
+    return salted_key_scalar(salt, KEY_SEP.join(unicodedata.normalize("NFC", p) for p in parts))

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.transform.columns import string_payload
 from gongkai_etl.transform.pii import (
+    KEY_SEP,
     PiiKind,
     find_pii,
     mask_bank_card,
@@ -190,7 +191,6 @@ def _map_strings(arr: pa.Array, fn: Callable[[str], str]) -> pa.Array:
 
 # Python's str.strip() whitespace within ASCII (it includes the separators 0x1C-0x1F).
 _ASCII_STRIP = " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
-_KEY_SEP = "\x1f"
 
 
 def _key_texts(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
@@ -225,7 +225,7 @@ def _salted_keys(table: pa.Table, sources: tuple[str, ...], salt: str) -> pa.Arr
         texts, python_rows = _key_texts(table.column(src))
         parts.append(texts)
         slow = python_rows if slow is None else pc.or_(slow, python_rows)
-    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, _KEY_SEP)
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, KEY_SEP)
     any_null = None
     for src in sources:
         col_null = pc.is_null(table.column(src).combine_chunks())
@@ -236,7 +236,7 @@ def _salted_keys(table: pa.Table, sources: tuple[str, ...], salt: str) -> pa.Arr
         fixed = []
         for i in python_rows:
             row = [c[i].as_py() for c in columns]
-            fixed.append(None if any(v is None for v in row) else _KEY_SEP.join(
+            fixed.append(None if any(v is None for v in row) else KEY_SEP.join(
                 unicodedata.normalize("NFC", p) for p in map(_key_part, row)))
         mask = np.zeros(len(joined), bool)
         mask[python_rows] = True

@@ -9,8 +9,8 @@ reason, and the caller removes those rows and writes them to the rejects file.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -150,6 +150,7 @@ def _float_range(typed: pa.Array | pa.ChunkedArray) -> tuple[float | None, float
 _FIXED_CLASS = re.compile(r"^\^\(\?:\[([ -\[\]-~]+)\]\{(\d+)\}\)\$$")
 
 
+@lru_cache(maxsize=64)
 def _fixed_class_table(pattern: str) -> tuple[bytes, int] | None:
     """(allowed bytes, width) when ``pattern`` is one ASCII class repeated exactly n times."""
     m = _FIXED_CLASS.match(pattern)
