@@ -237,12 +237,12 @@ class SocialAssistanceSource(Source):
             yield Batch(QUARTERLY_STATS.id, _quarterly_stats(ctx))
 
     def check(self, ctx: SourceContext, dataset: Dataset, table: pa.Table) -> Iterable[Reject]:
+        # Column-wise street and ID checks: Python only for the rows that are rejected.
         if dataset.id == PUBLIC_LIST.id:
-            # Column-wise: Python only for the rows that are rejected.
-            return _street_rejects_fast(table) + _id_rejects_fast(table)
+            return _street_rejects(table) + _id_rejects(table)
         rows = table.column(ROW_COLUMN).to_pylist()
         files = table.column(FILE_COLUMN).to_pylist() if FILE_COLUMN in table.column_names else [""] * len(rows)
-        rejects = _street_rejects(table, rows, files)
+        rejects = _street_rejects(table)
         if dataset.id == MONTHLY_STATS.id:
             rejects += _persons_rejects(table, rows, files)
             rejects += _ytd_rejects(ctx, table, rows, files)
@@ -652,18 +652,6 @@ def _public_list(ctx: SourceContext) -> Iterator[pa.Table]:
 # --- checks --------------------------------------------------------------------
 
 
-def _street_rejects(table: pa.Table, rows: list[Any], files: list[Any]) -> list[Reject]:
-    out: list[Reject] = []
-    if "street" not in table.column_names or "division_code" not in table.column_names:
-        return out
-    for i, (street, code) in enumerate(zip(table.column("street").to_pylist(), table.column("division_code").to_pylist())):
-        if street and code is None:
-            out.append(Reject(i, rows[i], "street", street,
-                              "不是朝阳区的街道或地区 (not a street or area of Chaoyang; expected one of its 43 街道/地区)",
-                              files[i]))
-    return out
-
-
 def _persons_rejects(table: pa.Table, rows: list[Any], files: list[Any]) -> list[Reject]:
     out: list[Reject] = []
     households = table.column("households").to_pylist()
@@ -723,8 +711,8 @@ def _rejected_at(table: pa.Table, mask: pa.Array) -> list[tuple[int, Any, Any]]:
     return list(zip(idx.to_pylist(), rows, files))
 
 
-def _street_rejects_fast(table: pa.Table) -> list[Reject]:
-    """As _street_rejects, column-wise."""
+def _street_rejects(table: pa.Table) -> list[Reject]:
+    """A street that is not one of Chaoyang's (no division code for it)."""
     if "street" not in table.column_names or "division_code" not in table.column_names:
         return []
     street = table.column("street")
@@ -735,7 +723,7 @@ def _street_rejects_fast(table: pa.Table) -> list[Reject]:
             for i, row, file in _rejected_at(table, bad)]
 
 
-def _id_rejects_fast(table: pa.Table) -> list[Reject]:
+def _id_rejects(table: pa.Table) -> list[Reject]:
     """An unusable ID number gives no record_key: say why, naming id_number.
     The value is shown masked: the rejects file is private, but is mailed around.
 
