@@ -26,7 +26,7 @@ from gongkai_etl.divisions import DISTRICT_CODE, DIVISIONS, division_code, divis
 from gongkai_etl.errors import DataError, GongkaiError, NormalizeError
 from gongkai_etl.extract.csv_reader import CsvReader
 from gongkai_etl.extract.excel_reader import ExcelReader
-from gongkai_etl.extract.headers import header_key, match_columns
+from gongkai_etl.extract.headers import header_key, is_total_row, match_columns
 from gongkai_etl.extract.json_reader import JsonReader
 from gongkai_etl.extract.totals import TotalsCheck
 from gongkai_etl.transform import columns
@@ -236,6 +236,7 @@ ROWS = st.lists(st.lists(st.text(st.characters(min_codepoint=0x4E00, max_codepoi
 def test_csv_encodings_round_trip(tmp_path: Path, rows: list[list[str]], encoding: str) -> None:
     header = ["项目编号", "项目名称", "备注"]
     assume(all(not nz.clean_text(c) is None for r in rows for c in r))
+    assume(not any(is_total_row(r) for r in rows))  # a drawn 合计 row is left out, by design
     import csv
     import io
 
