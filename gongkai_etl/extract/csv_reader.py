@@ -76,16 +76,8 @@ def detect_encoding(path: str | Path, explicit: str | None = None) -> str:
 
 def _good_prefix(path: str | Path, encoding: str) -> int:
     """How many bytes of the file decode in ``encoding`` before the first error."""
-    dec = codecs.getincrementaldecoder(encoding)()
-    offset = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(SNIFF_BYTES):
-            try:
-                dec.decode(chunk, final=False)
-            except UnicodeDecodeError as exc:
-                return offset + exc.start
-            offset += len(chunk)
-    return offset
+    bad = _first_undecodable(path, encoding)
+    return Path(path).stat().st_size if bad is None else bad[0]
 
 
 def _from_first_non_ascii(data: bytes) -> bytes:
@@ -112,8 +104,9 @@ def _decodes(data: bytes, encoding: str) -> bool:
         return False
 
 
-def check_decodable(path: str | Path, encoding: str) -> None:
-    """Decode the whole file; on failure name the byte offset and line."""
+def _first_undecodable(path: str | Path, encoding: str) -> tuple[int, int, bool] | None:
+    """(byte offset, line, cut inside a character at the end) of the first byte of
+    the file that does not decode in ``encoding``; None when all of it does."""
     dec = codecs.getincrementaldecoder(encoding)()
     offset = 0
     line = 1
@@ -125,23 +118,34 @@ def check_decodable(path: str | Path, encoding: str) -> None:
                 # exc.start counts in the decoder's input: its buffered bytes plus this chunk
                 buffered = len(exc.object) - len(chunk)
                 bad = max(offset + exc.start - buffered, offset - buffered)
-                line += chunk[: max(exc.start - buffered, 0)].count(b"\n")
-                raise InputError(
-                    f"第 {line} 行字节偏移 {bad} 处无法按 {encoding} 解码 (undecodable bytes at byte offset {bad}, line {line}; "
-                    f"save the file as UTF-8 or GBK, or set `encoding:` for this input)",
-                    file=path,
-                    row=line,
-                ) from None
+                return bad, line + chunk[: max(exc.start - buffered, 0)].count(b"\n"), False
             line += chunk.count(b"\n")
             offset += len(chunk)
-        try:
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise InputError(
-                f"文件在字符中间截断，可能不完整 (file ends inside a character at byte offset {offset}, line {line}; truncated?)",
-                file=path,
-                row=line,
-            ) from None
+    try:
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return offset, line, True
+    return None
+
+
+def check_decodable(path: str | Path, encoding: str) -> None:
+    """Decode the whole file; on failure name the byte offset and line."""
+    found = _first_undecodable(path, encoding)
+    if found is None:
+        return
+    bad, line, truncated = found
+    if truncated:
+        raise InputError(
+            f"文件在字符中间截断，可能不完整 (file ends inside a character at byte offset {bad}, line {line}; truncated?)",
+            file=path,
+            row=line,
+        )
+    raise InputError(
+        f"第 {line} 行字节偏移 {bad} 处无法按 {encoding} 解码 (undecodable bytes at byte offset {bad}, line {line}; "
+        f"save the file as UTF-8 or GBK, or set `encoding:` for this input)",
+        file=path,
+        row=line,
+    )
 
 
 class CsvReader(Reader):
