@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -26,29 +26,26 @@ BaseUrlOpt = Annotated[
 LedgerOpt = Annotated[Optional[Path], typer.Option("--ledger", help="Ledger file, when not <output>/.gongkai/state.db.")]
 
 
-def catalog(output: OutputArg, base_url: BaseUrlOpt = None, ledger: LedgerOpt = None) -> None:
-    """生成数据目录 Write catalog.json (DCAT, JSON-LD), changelogs and datapackage.json files."""
+def _regenerate(output: Path, ledger: Path | None, base_url: str | None, *, site: bool) -> dict[str, Any]:
     from gongkai_etl.load.catalog import open_output, regenerate
 
     out = output.resolve()
     led = open_output(out, ledger)
     try:
-        result = regenerate(out, led, base_url=base_url, site=False)
+        return regenerate(out, led, base_url=base_url, site=site)
     finally:
         led.close()
+
+
+def catalog(output: OutputArg, base_url: BaseUrlOpt = None, ledger: LedgerOpt = None) -> None:
+    """生成数据目录 Write catalog.json (DCAT, JSON-LD), changelogs and datapackage.json files."""
+    result = _regenerate(output, ledger, base_url, site=False)
     _say(f"OK {result['catalog']}")
 
 
 def site(output: OutputArg, base_url: BaseUrlOpt = None, ledger: LedgerOpt = None) -> None:
     """生成静态目录网页 Write the static HTML catalog (index.html and a page per dataset), and catalog.json."""
-    from gongkai_etl.load.catalog import open_output, regenerate
-
-    out = output.resolve()
-    led = open_output(out, ledger)
-    try:
-        result = regenerate(out, led, base_url=base_url, site=True)
-    finally:
-        led.close()
+    result = _regenerate(output, ledger, base_url, site=True)
     _say(f"OK {result['index']} ({len(result['pages'])} dataset pages)")
 
 
