@@ -302,7 +302,8 @@ class Runner:
     def _open_run(self, dataset: Dataset, period: Period) -> _DatasetRun:
         stage_dir = self.layout.staging(self.run_id, dataset.id, period.key)
         stage_dir.mkdir(parents=True, exist_ok=True)
-        return _DatasetRun(dataset, dataset.arrow_schema(), stage_dir, DatasetOutcome(dataset.id, period.key))
+        return _DatasetRun(dataset, dataset.arrow_schema(), stage_dir, DatasetOutcome(dataset.id, period.key),
+                           seen_keys=KeySet(spill_dir=stage_dir))
 
     def _chunk(self, ctx: RunContext, run: _DatasetRun, table: pa.Table, units: dict[str, str]) -> None:
         ds = run.dataset

@@ -270,7 +270,7 @@ def _fast_integer(arr: pa.Array, field: Field, shift: int) -> Fast:
         digits = compact
         if _holds(compact, ".") or not _is_ascii(compact):  # the units are not ASCII
             digits = pc.replace_substring_regex(compact, rf"(?:\.0+)?(?:{_UNITS})?$", "")
-        ints = pc.cast(pc.if_else(good, _strip_number(digits), None), pa.int64())
+        ints = pc.cast(_where_good(good, _strip_number(digits)), pa.int64())
     if shift > 0:
         try:
             ints = pc.multiply_checked(ints, 10**shift)
@@ -319,8 +319,12 @@ def _fast_decimal(arr: pa.Array, field: Field, shift: int) -> Fast:
     groups = max((int_digits - 3) // 3, 1)
     gate = rf"^[+-]?(?:\d{{1,3}}(?:,\d{{3}}){{1,{groups}}}|\d{{1,{int_digits}}})(?:\.\d{{1,{wide}}})?$"
     good = pc.fill_null(pc.match_substring_regex(compact, gate), False)
+    if shift == 0:
+        direct = _decimal_at_scale(compact, good, field)
+        if direct is not None:
+            return _settle(*direct, missing, out)
     try:
-        parsed = pc.cast(pc.if_else(good, _strip_number(compact), None), pa.decimal128(38, wide))
+        parsed = pc.cast(_where_good(good, _strip_number(compact)), pa.decimal128(38, wide))
         moved = pa.Array.from_buffers(
             pa.decimal128(38, wide - shift), len(parsed), parsed.buffers(), null_count=parsed.null_count
         )
@@ -333,6 +337,24 @@ def _fast_decimal(arr: pa.Array, field: Field, shift: int) -> Fast:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return pa.nulls(len(arr), out), pc.invert(missing)
     return _settle(values, good, missing, out)
+
+
+def _where_good(good: pa.Array, values: pa.Array) -> pa.Array:
+    """``values`` with the rows that are not ``good`` nulled; no copy when all are good."""
+    return values if pc.all(good).as_py() else pc.if_else(good, values, pa.scalar(None, values.type))
+
+
+def _decimal_at_scale(compact: pa.Array, good: pa.Array, field: Field) -> tuple[pa.Array, pa.Array] | None:
+    """(values, good) when no value has more decimals than the field's scale, the
+    common case: one cast straight to the scale, no rounding pass. None otherwise
+    (the cast refuses to drop digits), for the general path to round."""
+    try:
+        at_scale = pc.cast(_where_good(good, _strip_number(compact)), pa.decimal128(38, field.scale))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    limit = pa.scalar(Decimal(10 ** (field.precision - field.scale)), pa.decimal128(38, field.scale))
+    good = pc.and_(good, pc.fill_null(pc.less(pc.abs(at_scale), limit), False))
+    return _where_good(good, at_scale).cast(field.arrow_type), good
 
 
 def _fast_temporal(arr: pa.Array, field: Field, shift: int) -> Fast:

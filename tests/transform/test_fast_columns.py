@@ -210,3 +210,25 @@ def test_byte_matrix_repeated_rows_are_not_taken_for_a_run() -> None:
     starts = offsets[:-1][[0, 0, 2]]
     got = columns.byte_matrix(payload, starts, np.array([3, 3, 3]), 4)
     assert [bytes(r[:3]) for r in got] == [b"abc", b"abc", b"ghi"]
+
+
+AMOUNTS = st.builds(
+    lambda sign, whole, frac, comma: sign + (f"{whole:,}" if comma else str(whole)) + frac,
+    st.sampled_from(["", "-", "+"]),
+    st.integers(0, 10**14),
+    st.sampled_from(["", ".5", ".50", ".505", ".125", ".9999", "."]),
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(AMOUNTS | st.sampled_from(["", "NA", "1,23", "1e3", "abc"]) | st.none(), max_size=25),
+       st.sampled_from([(12, 2), (18, 3), (6, 0)]), st.integers(0, 2))
+def test_decimal_straight_at_scale_agrees_with_the_rounding_path(values: list[str | None], shape: tuple[int, int],
+                                                                cut: int) -> None:
+    field = Field("amount", "金额", "decimal", precision=shape[0], scale=shape[1])
+    arr = _array(values, cut)
+    direct = normalize_column(arr, field)
+    with mock.patch.object(columns, "_decimal_at_scale", return_value=None):
+        general = normalize_column(arr, field)
+    assert direct[0].equals(general[0]) and direct[1].equals(general[1])

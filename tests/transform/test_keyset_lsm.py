@@ -210,3 +210,64 @@ def test_hash_strings_matches_a_per_string_reference(values: list[str], same_len
     if same_length:
         values = [v.ljust(30, "x")[:30] for v in values]
     assert validate.hash_strings(pa.array(values)).tolist() == [_reference_hash(v) for v in values]
+
+
+# --- spilled runs -----------------------------------------------------------------------
+
+def test_spilled_runs_keep_only_top_bits_in_memory_and_answer_exactly(tmp_path) -> None:
+    keys = TinyKeySet(spill_dir=tmp_path)  # runs of 20+ keys are spilled
+    # Many hashes share their top 32 bits: the spilled search must read the rest back.
+    tops = [0, 1, 2**32 - 1, 77]
+    model: dict[int, int] = {}
+    row = 0
+    for batch in range(12):
+        ids = [(tops[(batch + i) % 4] << 32) | (batch * 1000 + i) for i in range(30)]
+        ids += [ids[0], ids[1]]  # equal hashes in one add: the first row stands
+        hashes = np.array(ids, np.uint64)
+        rows = np.arange(row, row + len(ids), dtype=np.int64) + (2**40 if batch == 5 else 0)
+        keys.add(hashes, rows)
+        for h, r in zip(ids, rows.tolist(), strict=True):
+            model.setdefault(h, r)
+        row += len(ids)
+    assert keys._spilled and sum(len(k) for k, _ in keys._runs) < TinyKeySet._MAX_RUN
+    assert all(run.top.dtype == np.uint32 for run in keys._spilled)
+    assert list(tmp_path.iterdir()) == []  # the spill file has no name
+    probe = list(model) + [(t << 32) | 999_999 for t in tops] + [5 << 32]
+    found, first = keys.lookup(np.array(probe, np.uint64))
+    assert found.tolist() == [h in model for h in probe]
+    assert first.tolist() == [model.get(h, -1) for h in probe]
+    keys.close()
+    keys.close()
+
+
+def test_spilled_keys_survive_filter_growth(tmp_path) -> None:
+    keys = TinyKeySet(spill_dir=tmp_path)
+    rnd = np.random.default_rng(11)
+    added = rnd.integers(0, 2**64 - 1, 200_000, dtype=np.uint64, endpoint=True)
+    for start in range(0, len(added), 25_000):  # the filter doubles several times after runs spill
+        keys.add(added[start : start + 25_000], np.arange(start, start + 25_000))
+    assert len(keys._spilled) > 1 and len(keys._filter) * 8 >= KeySet._SLOTS_PER_KEY * len(added)
+    found, first = keys.lookup(added[::997])
+    assert found.all() and first.tolist() == list(range(0, len(added), 997))
+    assert not keys.lookup(rnd.integers(0, 2**64 - 1, 1000, dtype=np.uint64))[0].any()
+
+
+# --- key hashes: dictionary and chunked columns hash as their text -----------------------
+
+def test_key_hashes_ignore_how_a_column_is_stored() -> None:
+    period = ["2016-07", None, "2016-08", "2016-07"]
+    rid = ["a", "b", None, "长"]
+    plain = pa.table({"p": pa.array(period), "r": pa.array(rid), "n": pa.array([1, 2, None, 4])})
+    stored = pa.table({
+        "p": pa.array(period).dictionary_encode(),
+        "r": pa.chunked_array([pa.array(rid[:1]), pa.array(rid[1:])]),
+        "n": pa.array([1, 2, None, 4]),
+    })
+    key = ("p", "r", "n")
+    assert validate.key_hashes(plain, key).tolist() == validate.key_hashes(stored, key).tolist()
+    nulls = pa.table({"p": pa.DictionaryArray.from_arrays(pa.nulls(2, pa.int32()), pa.array([], pa.string()))})
+    assert validate.key_hashes(nulls, ("p",)).tolist() == validate.key_hashes(pa.table({"p": pa.nulls(2, pa.string())}), ("p",)).tolist()
+    # The order of the key's columns counts: (x, y) and (y, x) are different keys.
+    xy = pa.table({"a": ["x", "y"], "b": ["y", "x"]})
+    h = validate.key_hashes(xy, ("a", "b"))
+    assert h[0] != h[1]
