@@ -1,12 +1,13 @@
 """Benchmark `etl run` of the 低保 public list against pyarrow, DuckDB, dlt and polars on the same input.
 
     python bench/run_bench.py --rows 1000000 5000000 [--skip-slow-above 1000000] [--work /tmp/gongkai-bench]
-                              [--only etl pyarrow_floor ...] [--no-record]
+                              [--repeat 3] [--only etl pyarrow_floor ...] [--no-record]
 
 For each size it generates one raw list (bench/generate_dibao.py, UTF-8 so every
 contender reads the same bytes), then runs each contender as its own process and
 records wall seconds and peak RSS (``/usr/bin/time -v`` when present, else the
-child's ``ru_maxrss``). The table is printed and appended to bench/RESULTS.md with
+child's ``ru_maxrss``), ``--repeat`` times in rounds, keeping the medians: on a shared
+2-core machine one run's peak RSS moves by ±5% from run to run. The table is printed and appended to bench/RESULTS.md with
 the date, the machine and the versions. Contenders slower than the others by design
 (dlt rows-as-dicts) run only up to ``--skip-slow-above`` rows; above that their
 figure is extrapolated linearly from the largest measured size and marked ``*``.
@@ -25,6 +26,7 @@ import platform
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -160,37 +162,45 @@ def versions() -> str:
 
 
 def run_size(n: int, work: Path, skip_slow_above: int, measured: dict[str, tuple[int, float, float]],
-             only: Sequence[str]) -> list[tuple]:
+             only: Sequence[str], repeat: int = 1) -> list[tuple]:
+    """Each contender ``repeat`` times, in rounds (every contender once per round, so
+    a noisy spell of the shared machine hits them alike); median seconds and
+    median peak RSS. The slow contender runs once."""
     src = work / f"dibao_{n}.csv"
     if not src.exists():
         t = time.perf_counter()
         generate(n, src, encoding="utf-8")
         print(f"generated {n:,} rows in {time.perf_counter() - t:.1f}s: {src}", flush=True)
     env = dict(os.environ, BENCH_SALT="bench-salt", PYTHONHASHSEED="0")
-    rows = []
     outs: dict[str, Path] = {}
+    runs: dict[str, list[tuple[float, float]]] = {}
+    for round_no in range(repeat):
+        for label, script in CONTENDERS:
+            if stem(script) not in only or (script in SLOW and (n > skip_slow_above or round_no > 0)):
+                continue
+            out = work / f"out_{n}_{stem(script)}"
+            shutil.rmtree(out, ignore_errors=True)
+            if script == "etl":
+                yaml = work / f"pipeline_{n}.yaml"
+                yaml.write_text(PIPELINE.format(src=src, out=out))
+                cmd = [sys.executable, "-c", "from gongkai_etl.cli import main; main()", "run", str(yaml), "--period", "2016-07"]
+            else:
+                cmd = [sys.executable, str(HERE / script), str(src), str(out)]
+            secs, rss = measure(cmd, env)
+            runs.setdefault(script, []).append((secs, rss))
+            print(f"  {label:<24} {n:>10,} rows {secs:8.2f}s {rss:8.0f} MiB  (round {round_no + 1})", flush=True)
+            check_rows(stem(script), out, n)  # cheap (Parquet footers): fail before running the rest
+            outs[stem(script)] = out
+    rows = []
     for label, script in CONTENDERS:
-        if stem(script) not in only:
-            continue
-        out = work / f"out_{n}_{stem(script)}"
-        shutil.rmtree(out, ignore_errors=True)
-        if script in SLOW and n > skip_slow_above:
-            if script in measured:
-                m_n, m_s, m_rss = measured[script]
-                rows.append((label, n, m_s * n / m_n, m_rss, True))
-            continue
-        if script == "etl":
-            yaml = work / f"pipeline_{n}.yaml"
-            yaml.write_text(PIPELINE.format(src=src, out=out))
-            cmd = [sys.executable, "-c", "from gongkai_etl.cli import main; main()", "run", str(yaml), "--period", "2016-07"]
-        else:
-            cmd = [sys.executable, str(HERE / script), str(src), str(out)]
-        secs, rss = measure(cmd, env)
-        measured[script] = (n, secs, rss)
-        rows.append((label, n, secs, rss, False))
-        print(f"  {label:<24} {n:>10,} rows {secs:8.2f}s {rss:8.0f} MiB", flush=True)
-        check_rows(stem(script), out, n)  # cheap (Parquet footers): fail before running the rest
-        outs[stem(script)] = out
+        if script in runs:
+            secs = statistics.median(s for s, _ in runs[script])
+            rss = statistics.median(r for _, r in runs[script])
+            measured[script] = (n, secs, rss)
+            rows.append((label, n, secs, rss, False))
+        elif script in SLOW and stem(script) in only and script in measured:
+            m_n, m_s, m_rss = measured[script]
+            rows.append((label, n, m_s * n / m_n, m_rss, True))
     check_keys(n, outs)
     return rows
 
@@ -214,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/gongkai-bench"))
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--no-record", action="store_true", help="print only, do not append to RESULTS.md")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each contender per size, in rounds; the table shows the medians (default 3)")
     names = [stem(script) for _, script in CONTENDERS]
     ap.add_argument("--only", nargs="+", choices=names, default=names, metavar="NAME",
                     help=f"run only these contenders ({', '.join(names)})")
@@ -222,14 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple] = []
     measured: dict[str, tuple[int, float, float]] = {}
     for n in sorted(args.rows):
-        rows += run_size(n, args.work, args.skip_slow_above, measured, args.only)
+        rows += run_size(n, args.work, args.skip_slow_above, measured, args.only, max(args.repeat, 1))
     text = table(rows)
     print(text)
     if not args.no_record:
         head = (f"\n## {datetime.now():%Y-%m-%d %H:%M}\n\n{machine()}  \n{versions()}  \n"
                 f"`python bench/run_bench.py --rows {' '.join(map(str, args.rows))} --skip-slow-above {args.skip_slow_above}"
-                f"{' --only ' + ' '.join(args.only) if args.only != names else ''}`"
-                f"\n\n{text}\n\n`*` extrapolated linearly from the largest measured size (not run).\n")
+                f" --repeat {args.repeat}{' --only ' + ' '.join(args.only) if args.only != names else ''}`"
+                f"\n\n{text}\n\nMedians of {args.repeat} runs in rounds (the slow contender: one run). "
+                "`*` extrapolated linearly from the largest measured size (not run).\n")
         if not args.results.exists():
             args.results.write_text("# Benchmark results\n\nAppended by `bench/run_bench.py`; newest last.\n")
         with open(args.results, "a", encoding="utf-8") as fh:

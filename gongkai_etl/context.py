@@ -245,10 +245,10 @@ def _renamed(
                 if k not in mapping:
                     value = fixed[k]
                     text = None if value is None else str(value).format(**period.template_values())
-                    arrays.append(pa.array([text] * n, pa.string()))
+                    arrays.append(pa.repeat(pa.scalar(text, pa.string()), n))
             arrays = [a if a.type == pa.string() else a.cast(pa.string()) for a in arrays]
             arrays.append(batch.column(ROW_COLUMN))
-            arrays.append(pa.array([location] * n, pa.string()))
+            arrays.append(pa.repeat(pa.scalar(location, pa.string()), n))  # a Python list of n costs 100 µs a 1k rows
             schema = pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64()), pa.field(FILE_COLUMN, pa.string())])
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
         if on_done is not None:
