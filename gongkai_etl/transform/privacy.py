@@ -254,6 +254,9 @@ def _mask_names(arr: pa.Array) -> pa.Array:
     """``mask_name`` for a column: plain Han names column-wise (first character,
     ``*`` for the middle, last character; one-two characters -> first + ``*``),
     anything else (spaces, dots, Latin, already masked) through ``mask_name``."""
+    common = _mask_common_han(arr)
+    if common is not None:
+        return common
     plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_NAME), False)
     n = pc.utf8_length(arr)
     first = pc.utf8_slice_codeunits(arr, 0, 1)
@@ -265,6 +268,42 @@ def _mask_names(arr: pa.Array) -> pa.Array:
     slow_rows = pc.and_(pc.invert(plain), pc.is_valid(arr))
     slow = _map_strings(arr.filter(slow_rows), mask_name)
     return pc.replace_with_mask(pc.if_else(plain, fast, arr), slow_rows, slow)
+
+
+def _mask_common_han(arr: pa.Array) -> pa.Array | None:
+    """The masks of a column whose every value is one or more characters of
+    U+4E00..U+9FBF (the common CJK ideographs, all \\p{Han} in any Unicode
+    version), laid out from the UTF-8 bytes: each character is 3 bytes, so the
+    first and last are fixed-size copies. None for any other column (a null,
+    an empty cell, a rarer character), which the kernels handle."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not len(arr) or arr.null_count or not pa.types.is_string(arr.type):
+        return None
+    data, offsets = string_payload(arr)
+    lengths = np.diff(offsets)
+    if (lengths == 0).any() or (lengths % 3).any():
+        return None
+    chars = data[int(offsets[0]) : int(offsets[-1])].reshape(-1, 3)
+    lead, second, third = chars[:, 0], chars[:, 1], chars[:, 2]
+    common = ((lead >= 0xE5) & (lead <= 0xE8)) | ((lead == 0xE4) & (second >= 0xB8)) | ((lead == 0xE9) & (second <= 0xBE))
+    if not (common & (second >= 0x80) & (second <= 0xBF) & (third >= 0x80) & (third <= 0xBF)).all():
+        return None
+    count = lengths // 3
+    has_last = count > 2
+    sizes = 3 + np.maximum(count - 2, 1) + 3 * has_last  # first, the stars, the last
+    out_offsets = np.zeros(len(count) + 1, np.int64)
+    np.cumsum(sizes, out=out_offsets[1:])
+    if out_offsets[-1] >= 2**31:
+        return None
+    out = np.full(int(out_offsets[-1]), ord("*"), np.uint8)
+    starts = (offsets[:-1] - offsets[0]).astype(np.int64)
+    ends = (offsets[1:] - offsets[0]).astype(np.int64)[has_last]
+    flat = chars.reshape(-1)
+    for k in range(3):
+        out[out_offsets[:-1] + k] = flat[starts + k]
+        out[out_offsets[1:][has_last] - 3 + k] = flat[ends - 3 + k]
+    return pa.StringArray.from_buffers(len(count), pa.py_buffer(out_offsets.astype(np.int32)), pa.py_buffer(out))
 
 
 def _key_part(value: Any) -> str:
