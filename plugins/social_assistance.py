@@ -31,7 +31,7 @@ from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Cadence, Period
 from gongkai_etl.transform.pii import id18_check_char, mask_id
-from gongkai_etl.transform.columns import string_payload
+from gongkai_etl.transform.columns import one_array, string_payload
 from gongkai_etl.transform.keys import salted_key_array
 
 PUBLISHER = "北京市朝阳区民政局 (Chaoyang District Civil Affairs Bureau)"
@@ -391,7 +391,7 @@ _PLAIN_NAME = r"^[\x{4E00}-\x{9FFF}]+$"  # NFKC leaves these alone and there is 
 
 
 def _strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    arr = one_array(column)
     return arr if arr.type == pa.string() else arr.cast(pa.string())
 
 
@@ -529,7 +529,7 @@ def _list_table(batch: pa.RecordBatch | pa.Table, columns: dict[str, pa.Array], 
 
 
 def _strings_or(arr: pa.Array | pa.ChunkedArray, type_: pa.DataType) -> pa.Array:
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = one_array(arr)
     return arr if arr.type == type_ else arr.cast(type_)
 
 

@@ -84,6 +84,13 @@ def _false(length: int) -> pa.Array:
     return pa.repeat(pa.scalar(False), length)
 
 
+def one_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A column as one Array: a single chunk as it is (combine_chunks copies even that)."""
+    if not isinstance(values, pa.ChunkedArray):
+        return values
+    return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+
+
 def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
@@ -522,10 +529,12 @@ def normalize_column(
     with a Chinese + English reason. ``source_unit`` is the unit bare numbers
     are in when it differs from ``field.unit``.
     """
-    arr = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    arr = one_array(array)
     shift = _unit_shift(field, source_unit)
     if pa.types.is_dictionary(arr.type):  # normalize each distinct value once
         values, errors = normalize_column(arr.dictionary, field, source_unit=source_unit)
+        if errors.null_count == len(errors):  # the common case: no take of nothing but nulls
+            return values.take(arr.indices), pa.nulls(len(arr), pa.string())
         return values.take(arr.indices), errors.take(arr.indices)
     if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
         arr = arr.cast(pa.string())

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from cryptography.hazmat.primitives import cmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from gongkai_etl.transform.columns import byte_matrix, string_payload
+from gongkai_etl.transform.columns import byte_matrix, one_array, string_payload
 
 _LABEL = b"gongkai-etl salted key v2\x00"
 # Byte -> its two hex digits, as one uint16 in memory order: one gather per byte.
@@ -80,8 +80,7 @@ class _Cmac:
         return enc.update(data) + enc.finalize()
 
     def hex_array(self, messages: pa.Array | pa.ChunkedArray) -> pa.Array:
-        if isinstance(messages, pa.ChunkedArray):
-            messages = messages.combine_chunks()
+        messages = one_array(messages)
         n = len(messages)
         known = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
         arr = messages if any(is_(messages.type) for is_ in known) else messages.cast(pa.large_binary())

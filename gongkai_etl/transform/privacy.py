@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai_etl.errors import ConfigError
-from gongkai_etl.transform.columns import string_payload
+from gongkai_etl.transform.columns import one_array, string_payload
 from gongkai_etl.transform.pii import (
     KEY_SEP,
     PiiKind,
@@ -176,7 +176,7 @@ def _mapping(value: Any, path: str) -> Mapping[str, Any]:
 
 
 def _as_strings(column: pa.ChunkedArray) -> pa.Array:
-    arr = column.combine_chunks()
+    arr = one_array(column)
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
     return arr if pa.types.is_string(arr.type) else pc.cast(arr, pa.string())
@@ -200,7 +200,7 @@ def _key_texts(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     whitespace above and ``upper`` is ``ascii_upper``; integers print the same in
     both. Other rows (non-ASCII, other types) take the scalar path.
     """
-    arr = column.combine_chunks()
+    arr = one_array(column)
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
     if pa.types.is_integer(arr.type):
@@ -228,7 +228,7 @@ def _salted_keys(table: pa.Table, sources: tuple[str, ...], salt: str) -> pa.Arr
     joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, KEY_SEP)
     any_null = None
     for src in sources:
-        col_null = pc.is_null(table.column(src).combine_chunks())
+        col_null = pc.is_null(one_array(table.column(src)))
         any_null = col_null if any_null is None else pc.or_(any_null, col_null)
     python_rows = pc.indices_nonzero(pc.fill_null(slow, False)).to_pylist() if slow is not None else []
     if python_rows:
@@ -276,8 +276,7 @@ def _mask_common_han(arr: pa.Array) -> pa.Array | None:
     version), laid out from the UTF-8 bytes: each character is 3 bytes, so the
     first and last are fixed-size copies. None for any other column (a null,
     an empty cell, a rarer character), which the kernels handle."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = one_array(arr)
     if not len(arr) or arr.null_count or not pa.types.is_string(arr.type):
         return None
     data, offsets = string_payload(arr)

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Reject
 from gongkai_etl.datasets import Dataset, Field
-from gongkai_etl.transform.columns import byte_matrix, normalize_column, string_payload
+from gongkai_etl.transform.columns import byte_matrix, normalize_column, one_array, string_payload
 
 
 def _value_at(arr: pa.Array | pa.ChunkedArray, i: int) -> str:
@@ -428,8 +428,7 @@ def _mix(h: np.ndarray) -> np.ndarray:
 def hash_strings(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """64-bit hash of each (non-null) string, vectorised: the UTF-8 bytes are laid out
     in a zero-padded matrix, read as 8-byte words and folded with the length."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = one_array(arr)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.large_string())
     n = len(arr)
