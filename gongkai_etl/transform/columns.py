@@ -242,6 +242,21 @@ def _is_ascii(text: pa.Array) -> bool:
     return not len(data) or int(data.max()) < 0x80
 
 
+def _plain_digits(text: pa.Array) -> pa.Array | None:
+    """What the _INT_GATE regex answers, for a column of plain ASCII digits (counts
+    of people, households): 1 to 18 digits is good, an empty or null cell is not.
+    None when some byte is not a digit, for the regex to decide: a regex pass
+    costs some 40 ns a value, this one byte test a few ns."""
+    data, offsets = string_payload(text)
+    if len(data) and int((data - np.uint8(0x30)).max()) > 9:  # a byte below '0' wraps around
+        return None
+    lengths = np.diff(offsets)
+    good = (lengths >= 1) & (lengths <= 18)
+    if text.null_count:
+        good &= text.is_valid().to_numpy(zero_copy_only=False)
+    return pa.array(good)
+
+
 def _strip_spaces(text: pa.Array) -> pa.Array:
     return pc.replace_substring(text, " ", "") if _holds(text, " ") else text
 
@@ -273,7 +288,9 @@ def _fast_integer(arr: pa.Array, field: Field, shift: int) -> Fast:
             return _all_slow(arr, pa.int64())
         cleaned, missing, _ = prepared
         compact = _strip_spaces(cleaned)
-        good = pc.fill_null(pc.match_substring_regex(compact, _INT_GATE), False)
+        good = _plain_digits(compact)
+        if good is None:
+            good = pc.fill_null(pc.match_substring_regex(compact, _INT_GATE), False)
         digits = compact
         if _holds(compact, ".") or not _is_ascii(compact):  # the units are not ASCII
             digits = pc.replace_substring_regex(compact, rf"(?:\.0+)?(?:{_UNITS})?$", "")

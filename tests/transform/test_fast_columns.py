@@ -80,6 +80,7 @@ def every_kernel() -> Iterator[None]:
         _has_double_space=lambda data: True,
         _holds=lambda text, char: True,
         _is_ascii=lambda text: False,
+        _plain_digits=lambda text: None,
         _nulls_nothing=lambda values, good: False,
         _MISSING_MAX_BYTES=10**9,
     ):
@@ -232,3 +233,13 @@ def test_decimal_straight_at_scale_agrees_with_the_rounding_path(values: list[st
     with mock.patch.object(columns, "_decimal_at_scale", return_value=None):
         general = normalize_column(arr, field)
     assert direct[0].equals(general[0]) and direct[1].equals(general[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789", max_size=20) | st.none(), max_size=25), st.integers(0, 2))
+def test_plain_digits_answer_like_the_integer_gate(values: list[str | None], cut: int) -> None:
+    arr = _array(values, cut)
+    want = pc.fill_null(pc.match_substring_regex(arr, columns._INT_GATE), False)
+    assert columns._plain_digits(arr).equals(want)
+    assert columns._plain_digits(pa.array(["12", "1,234"])) is None
+    assert columns._plain_digits(pa.array(["12", "/"])) is None  # '/' is just below '0'

@@ -271,3 +271,36 @@ def test_key_hashes_ignore_how_a_column_is_stored() -> None:
     xy = pa.table({"a": ["x", "y"], "b": ["y", "x"]})
     h = validate.key_hashes(xy, ("a", "b"))
     assert h[0] != h[1]
+
+
+# --- dictionary columns: checked through their distinct values --------------------------
+
+CODED = Dataset(id="c", title_zh="c", title_en="c", cadence=Cadence.MONTHLY, fields=(
+    Field("period", "期", required=True, pattern=r"\d{4}-\d{2}"),
+    Field("kind", "类", enum=("城市低保", "农村低保")),
+    Field("n", "数", type="integer", minimum=1),
+))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["2016-07", "2016-7", "", " 2016-08 "]) | st.none(), min_size=1, max_size=6),
+       st.lists(st.sampled_from(["城市低保", "农村低保", "城镇", "0"]), min_size=1, max_size=4),
+       st.lists(st.integers(0, 20), min_size=1, max_size=30))
+def test_dictionary_columns_validate_like_their_text(periods: list[str | None], kinds: list[str],
+                                                    picks: list[int]) -> None:
+    period_idx = [p % len(periods) for p in picks]
+    kind_idx = [p % len(kinds) for p in picks]
+    coded = pa.table({
+        "period": pa.DictionaryArray.from_arrays(pa.array(period_idx, pa.int32()), pa.array(periods, pa.string())),
+        "kind": pa.DictionaryArray.from_arrays(pa.array(kind_idx, pa.int32()), pa.array(kinds, pa.string())),
+        "n": pa.array([str(p) for p in picks]),
+        ROW_COLUMN: pa.array(range(1, len(picks) + 1), pa.int64()),
+    })
+    plain = coded.set_column(0, "period", coded.column("period").cast(pa.string())).set_column(
+        1, "kind", coded.column("kind").cast(pa.string()))
+    got, got_rejects = validate.normalize_and_validate(coded, CODED)
+    want, want_rejects = validate.normalize_and_validate(plain, CODED)
+    for name in ("period", "kind", "n"):
+        assert got.column(name).to_pylist() == want.column(name).to_pylist()
+    key = lambda r: (r.index, r.field, r.reason)  # noqa: E731
+    assert sorted(map(key, got_rejects)) == sorted(map(key, want_rejects))
