@@ -201,22 +201,26 @@ def run_size(n: int, work: Path, skip_slow_above: int, measured: dict[str, tuple
             secs = statistics.median(s for s, _ in runs[script])
             rss = statistics.median(r for _, r in runs[script])
             measured[script] = (n, secs, rss)
-            rows.append((label, n, secs, rss, False))
+            spread = (min(s for s, _ in runs[script]), max(s for s, _ in runs[script]),
+                      min(r for _, r in runs[script]), max(r for _, r in runs[script]))
+            rows.append((label, n, secs, rss, False, spread))
         elif script in SLOW and stem(script) in only and script in measured:
             m_n, m_s, m_rss = measured[script]
-            rows.append((label, n, m_s * n / m_n, m_rss, True))
+            rows.append((label, n, m_s * n / m_n, m_rss, True, None))
     check_keys(n, outs)
     return rows
 
 
 def table(rows: list[tuple]) -> str:
-    floor = {n: s for label, n, s, _, _ in rows if label.startswith("b.")}
-    lines = ["| contender | rows | seconds | rows/s | peak RSS MiB | ratio to b |", "|---|---:|---:|---:|---:|---:|"]
-    for label, n, secs, rss, est in rows:
+    floor = {n: s for label, n, s, *_ in rows if label.startswith("b.")}
+    lines = ["| contender | rows | seconds | rows/s | peak RSS MiB | ratio to b | runs: seconds, MiB |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for label, n, secs, rss, est, spread in rows:
         mark = "*" if est else ""
         ratio = secs / floor[n] if n in floor else float("nan")
         rss_s = f"{rss:.0f}" + (" (at smaller size)" if est else "")
-        lines.append(f"| {label} | {n:,} | {secs:.2f}{mark} | {n / secs:,.0f}{mark} | {rss_s} | {ratio:.2f}x{mark} |")
+        runs = "" if spread is None else f"{spread[0]:.2f}–{spread[1]:.2f} s, {spread[2]:.0f}–{spread[3]:.0f}"
+        lines.append(f"| {label} | {n:,} | {secs:.2f}{mark} | {n / secs:,.0f}{mark} | {rss_s} | {ratio:.2f}x{mark} | {runs} |")
     return "\n".join(lines)
 
 
@@ -245,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         head = (f"\n## {datetime.now():%Y-%m-%d %H:%M}\n\n{machine()}  \n{versions()}  \n"
                 f"`python bench/run_bench.py --rows {' '.join(map(str, args.rows))} --skip-slow-above {args.skip_slow_above}"
                 f" --repeat {args.repeat}{' --only ' + ' '.join(args.only) if args.only != names else ''}`"
-                f"\n\n{text}\n\nMedians of {args.repeat} runs in rounds (the slow contender: one run). "
+                f"\n\n{text}\n\nMedians of {args.repeat} runs in rounds, least and most in the last column (the slow "
+                "contender: one run). "
                 "`*` extrapolated linearly from the largest measured size (not run).\n")
         if not args.results.exists():
             args.results.write_text("# Benchmark results\n\nAppended by `bench/run_bench.py`; newest last.\n")
