@@ -27,10 +27,11 @@ from gongkai_etl.extract.totals import TotalsCheck, totals_mode
 from gongkai_etl.transform.columns import string_payload
 
 SNIFF_BYTES = 1 << 20
-# About the text of one batch. Each batch costs a fixed few ms of kernel calls
-# whatever its size: 12 MiB (~70k rows of the 低保 list) ran 5M rows in 7.5 s
-# against 7.8 s at 6 MiB, for ~10 MiB more peak memory; larger gained nothing.
-BLOCK_SIZE = 12 << 20
+# About the text of one batch (batch_rows x 64 bytes when that is less). Each
+# batch costs a fixed few ms of kernel calls whatever its size: 8 MiB (~46k rows
+# of the 低保 list) ran 5M rows in 7.5 s against 7.8 s at 6 MiB, for ~10 MiB more
+# peak memory; 12 MiB added ~40 MiB more.
+BLOCK_SIZE = 8 << 20
 # pyarrow's streaming reader keeps dozens of blocks in flight (~40 measured), so
 # its memory is a multiple of the block size: small blocks joined up into batches
 # keep the batches as large for a fraction of the memory (150 MiB -> 20 MiB).
@@ -181,7 +182,10 @@ class CsvReader(Reader):
             encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
             block_size=read_block,
         )
-        parse_opts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
+        # Empty lines come through as all-empty rows, which _drop_blank leaves out
+        # after numbering: skipped by the parser, they would shift every later row
+        # number by one, and a reject would point at the wrong line.
+        parse_opts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False)
         convert_opts = pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
         )

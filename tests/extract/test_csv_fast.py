@@ -153,3 +153,27 @@ def test_joined_small_blocks_read_the_same_rows(tmp_path: Path) -> None:
     assert pa.Table.from_batches(batches).equals(pa.Table.from_batches(whole))
     assert (got_excluded, got_warnings) == (excluded, warnings)
     assert 1 < len(batches) < 20  # 64 KiB batches joined from 4 KiB blocks
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(st.sampled_from(["row", "empty", "commas"]), min_size=1, max_size=12),
+       blank_above=st.integers(0, 3), newline=st.sampled_from(["\n", "\r\n"]))
+def test_row_numbers_are_physical_lines_whatever_empty_lines_there_are(
+        tmp_path_factory, lines: list[str], blank_above: int, newline: str) -> None:
+    """Each data row's _row is its line in the file (what an editor shows), with empty
+    lines and lines of bare commas above the header or among the rows."""
+    body = [""] * blank_above + ["街道,社区,户数"]
+    expected: list[int] = []
+    for i, kind in enumerate(lines):
+        if kind == "row":
+            body.append(f"酒仙桥街道,社区{i},{i}")
+            expected.append(len(body))  # 1-based line of the row just added
+        else:
+            body.append("" if kind == "empty" else ",,")
+    path = tmp_path_factory.mktemp("csv") / "list.csv"
+    path.write_bytes(newline.join(body).encode() + newline.encode())
+    batches = list(CsvReader().read(str(path), {}, expected=["街道", "社区", "户数"]).batches)
+    rows = [n for b in batches for n in b.column(ROW_COLUMN).to_pylist()]
+    assert rows == expected
+    cells = [c for b in batches for c in b.column("社区").to_pylist()]
+    assert cells == [f"社区{i}" for i, kind in enumerate(lines) if kind == "row"]
