@@ -2,18 +2,23 @@
 
 The raw list comes from bench/generate_dibao.py (20k households, all 43 streets,
 thousands separators); the pipeline runs once with ``batch_rows: 1000`` and once
-with ``batch_rows: 65536``. Parquet tables and CSV bytes must be identical.
+with ``batch_rows: 65536``. Parquet tables and CSV bytes must be identical. It
+also runs with the primary-key set spilling to disk every 512 keys: the same
+output, a duplicate 20k rows apart still caught, a full disk a clean error.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from support import REPO, run_etl
+from support import REPO, read_rejects, run_etl
 
 ROWS = 20_000
 
@@ -64,3 +69,55 @@ def test_outputs_identical_across_batch_sizes(raw_list: Path, tmp_path: Path) ->
     names = a.column("head_name").to_pylist()
     assert all("*" in n for n in names)
     assert "id_number" not in a.column_names
+
+
+def _run_spilling(root: Path, raw: Path, *, fail_spill: bool = False) -> subprocess.CompletedProcess:
+    """``etl run`` in a real process whose primary-key set spills a run every 512
+    keys (and, with ``fail_spill``, whose spill writes fail as on a full disk)."""
+    root.mkdir()
+    out = root / "out"
+    (root / "dibao.yaml").write_text(
+        "pipeline: dibao_spill\n"
+        "source:\n  plugin: social_assistance\n"
+        f"inputs:\n  dibao_list:\n    path: {raw}\n"
+        "datasets: [sa_dibao_public_list]\n"
+        "periods: 2016-07\n"
+        f"output:\n  dir: {out}\n  formats: [parquet, csv]\n"
+        "batch_rows: 1000\n"
+        "max_reject_ratio: 0.01\n"
+        "review: auto\n",
+        encoding="utf-8",
+    )
+    prelude = "from gongkai_etl.transform import validate\nvalidate.KeySet._MAX_RUN = 1024\n"
+    if fail_spill:
+        prelude += ("import errno, os\n"
+                    "def full(*a):\n    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
+                    "validate.os = type('os', (), {**vars(os), 'pwrite': staticmethod(full)})\n")
+    code = prelude + "from gongkai_etl.cli import main\nmain()\n"
+    env = {**os.environ, "GONGKAI_SALT": "test-salt-not-secret"}
+    return subprocess.run([sys.executable, "-c", code, "run", str(root / "dibao.yaml"), "--period", "2016-07"],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_spilled_key_runs_publish_the_same_and_catch_a_far_duplicate(raw_list: Path, tmp_path: Path) -> None:
+    lines = raw_list.read_text(encoding="gbk").splitlines()
+    twice = tmp_path / "twice.csv"  # the list plus its 3rd row again at the end
+    twice.write_text("\n".join([*lines, lines[3]]) + "\n", encoding="gbk")
+    reference = _publish(raw_list, tmp_path / "reference", 1000)
+    proc = _run_spilling(tmp_path / "spill", twice)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = tmp_path / "spill" / "out"
+    part = Path("data/period=2016-07/part-0.parquet")
+    assert pq.read_table(out / "sa_dibao_public_list" / part).equals(pq.read_table(reference / part))
+    rejects = read_rejects(out, "sa_dibao_public_list", "2016-07")
+    assert len(rejects) == 1, rejects
+    assert rejects[0]["row"] == str(len(lines) + 1)  # the appended line
+    assert "第 4 行" in rejects[0]["reason"]  # first seen on line 4, thousands of keys and many spilled runs earlier
+
+
+def test_a_full_disk_while_spilling_keys_stops_cleanly(raw_list: Path, tmp_path: Path) -> None:
+    proc = _run_spilling(tmp_path / "full", raw_list, fail_spill=True)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "写入输出失败" in proc.stderr and "No space left on device" in proc.stderr, proc.stderr
+    assert not (tmp_path / "full" / "out" / "sa_dibao_public_list").exists()
