@@ -254,8 +254,13 @@ def test_etl_site_on_an_output_without_the_flag(tmp_path: Path) -> None:
 
 def test_etl_serve_until_interrupted(site_output: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # Ctrl-C as in a terminal. A test run started in the background (`pytest &`, a CI
+    # step of a non-interactive shell) hands its children SIGINT ignored, and Python then
+    # keeps ignoring it: the child takes Ctrl-C's handler back first.
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "sys.argv = ['etl', *sys.argv[1:]]; runpy.run_module('gongkai_etl', run_name='__main__')")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gongkai_etl", "serve", str(site_output), "--port", "0"],
+        [sys.executable, "-c", start, "serve", str(site_output), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
