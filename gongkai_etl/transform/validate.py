@@ -243,7 +243,7 @@ class KeySet:
     A run of _MAX_RUN/2 keys or more is spilled: its hashes and rows go to an
     unnamed temporary file in ``spill_dir`` and only the top 32 bits of each hash
     stay in memory, searched like the hashes; the few keys whose top bits match
-    read the rest back (one key in 2^32/run-size). So memory is 12 to 16 bytes a
+    read the rest back (a fraction run-size/2^32 of the lookups). So memory is 12 to 16 bytes a
     key for the last ~_MAX_RUN keys and 4 for the others, plus 0.5 to 1 for the
     filter (a Python dict of key strings takes ~150). Two different keys share a
     hash with probability ~n²/2^65 (about 1e-6 for 5M keys); such a pair would be
@@ -251,7 +251,9 @@ class KeySet:
     """
 
     _MAX_RUN = 1 << 19
-    _SLOTS_PER_KEY = 4  # as fast as 8 or 16 at 5M keys: fewer false hits, but more cache misses
+    # 4 is as fast as 8 or 16 at 5M keys: a larger filter lets fewer lookups through
+    # to the runs, but misses the CPU cache more often itself.
+    _SLOTS_PER_KEY = 4
     _MAX_FILTER_BITS = 1 << 32  # a slot is then at most the 32 bits a spilled run keeps
 
     def __init__(self, spill_dir: str | Path | None = None) -> None:
