@@ -500,29 +500,28 @@ def _read_ahead(batches: Iterable[Batch], ctx: RunContext, depth: int = 1) -> It
     stop = threading.Event()
     done = object()
 
+    def hand_over(item: tuple[BaseException | None, Any]) -> bool:
+        """Queue ``item`` for the caller; False once the caller has stopped."""
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         gen = _timed(batches, ctx)
         try:
             for batch in gen:
-                while not stop.is_set():
-                    try:
-                        out.put((None, batch), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not hand_over((None, batch)):
                     return
-            item: Any = (None, done)
+            item: tuple[BaseException | None, Any] = (None, done)
         except BaseException as exc:  # handed over to the caller's thread
             item = (exc, None)
         finally:
             gen.close()
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        hand_over(item)
 
     thread = threading.Thread(target=produce, name="gongkai-extract", daemon=True)
     thread.start()

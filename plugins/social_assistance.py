@@ -471,10 +471,7 @@ def _id18_check(ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         idx = np.flatnonzero(shaped.to_numpy(zero_copy_only=False))
         if not len(idx):
             return valid, keys
-        sub = ids.take(pa.array(idx)).cast(pa.large_binary())
-        bufs = sub.buffers()
-        sub_offsets = np.frombuffer(bufs[1], np.int64, count=len(sub) + 1, offset=sub.offset * 8)
-        chars = np.frombuffer(bufs[2], np.uint8)[sub_offsets[0] : sub_offsets[0] + 18 * len(sub)].reshape(-1, 18)
+        chars = string_payload(ids.take(pa.array(idx)))[0].reshape(-1, 18)  # the shape is 18 ASCII bytes
     if not len(idx):
         return valid, keys
     digits = chars[:, :17].astype(np.int64) - 48

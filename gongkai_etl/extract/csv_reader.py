@@ -24,7 +24,7 @@ from gongkai_etl.contracts import ROW_COLUMN, RawTable, Reader
 from gongkai_etl.errors import InputError
 from gongkai_etl.extract.headers import TOTAL_ROW, choose_names, combine_header_rows, find_header
 from gongkai_etl.extract.totals import TotalsCheck, totals_mode
-from gongkai_etl.transform.columns import string_payload
+from gongkai_etl.transform.columns import payload_holds, string_payload
 
 SNIFF_BYTES = 1 << 20
 # About the text of one batch (batch_rows x 64 bytes when that is less). Each
@@ -379,26 +379,7 @@ def _may_hold_total(column: pa.Array) -> bool:
     if not pa.types.is_string(column.type):
         return True
     data = string_payload(column)[0]
-    return _holds(data, "计") or (_holds(data, "总") and _holds(data, "和"))
-
-
-def _holds(data: np.ndarray, char: str) -> bool:
-    """Whether UTF-8 ``data`` holds ``char`` (exact: a lead byte starts a character
-    wherever it occurs). Byte pairs compared as 16-bit words narrow the search
-    fastest; a character starts at an even or an odd offset."""
-    code = char.encode()
-    if len(code) == 1:
-        return bool((data == code[0]).any())
-    pair = code[0] | code[1] << 8
-    for start in (0, 1):
-        words = (len(data) - start) // 2
-        at = np.flatnonzero(data[start : start + 2 * words].view("<u2") == pair) * 2 + start
-        at = at[at + len(code) <= len(data)]
-        for k in range(2, len(code)):
-            at = at[data[at + k] == code[k]]
-        if len(at):
-            return True
-    return False
+    return payload_holds(data, "计") or (payload_holds(data, "总") and payload_holds(data, "和"))
 
 
 def _drop_totals(batch: pa.RecordBatch, table: RawTable, found: dict[int, list[str | None]]) -> pa.RecordBatch:

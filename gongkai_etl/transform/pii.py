@@ -356,6 +356,4 @@ def salted_key(salt: str, *parts: str) -> str:
     """
     from gongkai_etl.transform.keys import salted_key_scalar
 
-    if not salt:
-        raise ValueError("salt must not be empty")
     return salted_key_scalar(salt, KEY_SEP.join(unicodedata.normalize("NFC", p) for p in parts))

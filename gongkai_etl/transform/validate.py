@@ -490,15 +490,19 @@ def _column_hashes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
         parts = [_column_hashes(c) for c in column.chunks]
         return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
     if pa.types.is_dictionary(column.type):
-        values = _column_hashes(column.dictionary)
-        if not len(values):  # every slot null
-            return np.full(len(column), _column_hashes(pa.nulls(1, pa.string()))[0], np.uint64)
-        slots = values[pc.fill_null(column.indices, 0).to_numpy(zero_copy_only=False)]
-        if column.null_count:
-            null = _column_hashes(pa.nulls(1, pa.string()))[0]
-            slots[~column.is_valid().to_numpy(zero_copy_only=False)] = null
+        slots = np.full(len(column), _null_hash(), np.uint64)
+        valid = column.is_valid().to_numpy(zero_copy_only=False)
+        if valid.any():
+            values = _column_hashes(column.dictionary)
+            slots[valid] = values[pc.fill_null(column.indices, 0).to_numpy(zero_copy_only=False)[valid]]
         return slots
     return hash_strings(pc.fill_null(column.cast(pa.string()), "\x00"))
+
+
+@lru_cache(maxsize=1)
+def _null_hash() -> np.uint64:
+    """The hash a null key part gets: that of the text key_strings puts for it."""
+    return hash_strings(pa.array(["\x00"]))[0]
 
 
 def check_unique(

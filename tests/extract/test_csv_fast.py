@@ -16,7 +16,7 @@ from gongkai_etl.contracts import ROW_COLUMN, RawTable
 from gongkai_etl.extract import csv_reader
 from gongkai_etl.extract.csv_reader import CsvReader
 from gongkai_etl.extract.headers import TOTAL_ROW
-from gongkai_etl.transform.columns import string_payload
+from gongkai_etl.transform.columns import payload_holds, string_payload
 
 WHITESPACE = " \t\x0b\x0c\r\x1c\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\u180e\ufeff\u200b"
 CELL = st.one_of(
@@ -77,7 +77,7 @@ def test_drop_totals_matches_the_regex_on_every_batch(shape: tuple[int, list[lis
 @given(st.lists(st.text(alphabet="计总和合小a \u8ba1\u8ba0\u8ba2\u60bb\u548b\u548d", max_size=5), max_size=8), st.sampled_from("计总和a"))
 def test_holds_finds_a_character_anywhere(cells: list[str], char: str) -> None:
     data, _ = string_payload(pa.array(cells, pa.string()))
-    assert csv_reader._holds(data, char) == (char in "".join(cells))
+    assert payload_holds(data, char) == (char in "".join(cells))
 
 
 def test_a_null_over_bytes_counts_as_empty() -> None:
