@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -61,10 +62,34 @@ class _HashingFile:
         return self._hash.hexdigest()
 
 
+#: A text column whose first row group is more than this share distinct values is
+#: written without a dictionary (salted keys, names): its dictionary would overflow
+#: the page limit and fall back to plain anyway, after the work of building it.
+DISTINCT_SHARE = 0.5
+#: Row groups smaller than this tell too little about a column's values to decide.
+MIN_SAMPLE_ROWS = 1000
+
+
+def dictionary_columns(table: pa.Table) -> list[str] | bool:
+    """The columns worth dictionary-encoding, judged on the first row group:
+    all but the text columns that are mostly distinct values."""
+    if table.num_rows < MIN_SAMPLE_ROWS:
+        return True
+    keep = []
+    for field, column in zip(table.schema, table.columns):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) or pa.types.is_binary(field.type):
+            present = len(column) - column.null_count
+            if present and pc.count_distinct(column).as_py() > DISTINCT_SHARE * present:
+                continue
+        keep.append(field.name)
+    return keep
+
+
 class _ParquetSession:
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         self._file = _HashingFile(path)
-        self._writer = pq.ParquetWriter(self._file, schema, compression="zstd", write_statistics=True)
+        # Opened with the first row group, which decides the dictionary columns.
+        self._writer: pq.ParquetWriter | None = None
         #: sha256 of the whole file, known once closed
         self.sha256: str | None = None
         self._schema = schema
@@ -80,11 +105,19 @@ class _ParquetSession:
     def _flush(self) -> None:
         if self._pending:
             table = pa.Table.from_batches(self._pending, schema=self._schema)
+            if self._writer is None:
+                self._writer = self._open(dictionary_columns(table))
             self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
             self._pending, self._pending_rows = [], 0
 
+    def _open(self, use_dictionary: list[str] | bool) -> pq.ParquetWriter:
+        return pq.ParquetWriter(self._file, self._schema, compression="zstd", write_statistics=True,
+                                use_dictionary=use_dictionary)
+
     def close(self) -> None:
         self._flush()
+        if self._writer is None:  # no rows: still a valid Parquet file, with the schema
+            self._writer = self._open(True)
         self._writer.close()
         self._file.close()
         self.sha256 = self._file.hexdigest()
