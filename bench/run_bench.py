@@ -12,7 +12,8 @@ the date, the machine and the versions. Contenders slower than the others by des
 (dlt rows-as-dicts) run only up to ``--skip-slow-above`` rows; above that their
 figure is extrapolated linearly from the largest measured size and marked ``*``.
 ``--only`` runs a subset, named by script stem (``etl`` for the engine, ``etl_parquet`` for it
-writing Parquet only, as dlt does: a reference row, not a target).
+writing Parquet only, as dlt does; ``duckdb_checked`` is c with the row checks etl makes.
+Those two are reference rows, not targets).
 
 The outputs are checked: right after each contender, its Parquet must hold one row per
 input row; after each size, its set of record_key values must equal the pyarrow floor's
@@ -68,6 +69,8 @@ CONTENDERS = [
     ("a2. etl run, Parquet only", "etl_parquet"),
     ("b. pyarrow floor", "pyarrow_floor.py"),
     ("c. duckdb SQL", "duckdb_sql.py"),
+    # Not a target: c with the row checks etl makes (duckdb_checked.py says which).
+    ("c2. duckdb SQL, with etl's checks", "duckdb_checked.py"),
     ("d1. dlt arrow", "dlt_arrow.py"),
     ("d2. dlt rows (add_map)", "dlt_rows.py"),
     ("e. polars lazy", "polars_lazy.py"),
