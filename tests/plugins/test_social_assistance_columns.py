@@ -50,3 +50,43 @@ def test_column_wise_ids_equal_the_scalar_rules(values: list[str | None]) -> Non
         assert ok == (v is not None and is_valid_id18(v)), v
         if ok:
             assert key == int(v[:17]) and id18_check_char(v[:17]) == v[17]
+
+
+@st.composite
+def eighteen_chars(draw: st.DrawFn) -> str:
+    """18 ASCII characters, mostly ID-shaped: the path that reads the bytes as a matrix."""
+    region = draw(st.sampled_from("0123456789:/A"))
+    rest = draw(st.text(st.sampled_from("0123456789"), min_size=5, max_size=5))
+    born = f"{draw(st.integers(1790, 2035)):04d}{draw(st.integers(0, 13)):02d}{draw(st.integers(0, 32)):02d}"
+    seq = draw(st.text(st.sampled_from("0123456789:"), min_size=3, max_size=3))
+    first17 = region + rest + born + seq
+    if draw(st.booleans()) and first17.isdigit():
+        return first17 + id18_check_char(first17)
+    return first17 + draw(st.sampled_from("0123456789XYx/"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(eighteen_chars(), min_size=1, max_size=40))
+def test_fixed_width_ids_equal_the_scalar_rules(values: list[str]) -> None:
+    valid, keys = _id18_check(pa.array(values, pa.string()))
+    for v, ok, key in zip(values, valid.tolist(), keys.tolist()):
+        assert ok == (v.isascii() and v[17] != "x" and is_valid_id18(v)), v
+        if ok:
+            assert key == int(v[:17])
+
+
+def test_birth_dates_at_the_edges() -> None:
+    def with_check(first17: str) -> str:
+        return first17 + id18_check_char(first17)
+
+    ids = {
+        with_check("11010517991231001"): False,  # before 1800
+        with_check("11010518000101001"): True,
+        with_check("11010519000229001"): False,  # 1900 was not a leap year
+        with_check("11010520000229001"): True,
+        with_check("11010519491231001"): True,
+        with_check("11010519490431001"): False,  # April has 30 days
+        with_check("11010520991231001"): False,  # not born yet
+    }
+    valid, _ = _id18_check(pa.array(list(ids), pa.string()))
+    assert valid.tolist() == list(ids.values())
