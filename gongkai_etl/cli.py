@@ -1,7 +1,7 @@
 """The ``etl`` command line: the one place where errors become messages and exit codes.
 
 Exit codes: 0 ok, 1 data failure, 2 usage or configuration error, 3 source
-unreachable, 4 waiting for review. A user error prints one ``Error: ...`` line
+unreachable, 4 waiting for review, 5 another run holds the pipeline's lock. A user error prints one ``Error: ...`` line
 on stderr; ``--debug`` adds the traceback.
 """
 
@@ -21,6 +21,11 @@ from typing import Annotated, Optional
 # Linux wheels carry jemalloc; elsewhere Arrow would warn and ignore it.
 if sys.platform.startswith("linux"):
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+# A float matrix product in numpy goes to OpenBLAS, which starts a thread per core
+# whose threads then spin between calls. On two cores they took the CPU from the
+# batch threads: 18 s of CPU for a 5M-row list instead of 12 (bench/RESULTS.md,
+# 02:51). The engine has no such product now; this keeps plugins from the trap.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import typer
 
