@@ -24,7 +24,7 @@ if sys.platform.startswith("linux"):
 # A float matrix product in numpy goes to OpenBLAS, which starts a thread per core
 # whose threads then spin between calls. On two cores they took the CPU from the
 # batch threads: 18 s of CPU for a 5M-row list instead of 12 (bench/RESULTS.md,
-# 02:51). The engine has no such product now; this keeps plugins from the trap.
+# 02:57). The engine has no such product now; this keeps plugins from the trap.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import typer
