@@ -40,11 +40,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import duckdb
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PERIOD, STREET_CODES  # noqa: E402
-from duckdb_sql import udf_keys  # noqa: E402
+from _common import PERIOD  # noqa: E402
+from duckdb_sql import connect  # noqa: E402
 
 CATEGORIES = ("城市低保", "农村低保")
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -57,12 +55,7 @@ def check_sum(col: str) -> str:
 
 def main(src: str, out: str) -> None:
     Path(out).mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute("SET memory_limit='1GB'")
-    varchar = duckdb.sqltype("VARCHAR")
-    con.create_function("record_key", udf_keys, [varchar], varchar, type="arrow", null_handling="special")
-    con.execute("CREATE TABLE codes(street VARCHAR, code VARCHAR)")
-    con.executemany("INSERT INTO codes VALUES (?, ?)", list(STREET_CODES.items()))
+    con = connect()
     categories = ", ".join(f"'{c}'" for c in CATEGORIES)
     # DuckDB's CSV reader gives no line numbers (row_number() OVER () would hold the
     # whole input), so a reject names its row by the list's own 序号.

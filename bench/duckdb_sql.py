@@ -22,8 +22,8 @@ def udf_keys(ids: pa.ChunkedArray) -> pa.Array:
     return record_keys(ids)
 
 
-def main(src: str, out: str) -> None:
-    Path(out).mkdir(parents=True, exist_ok=True)
+def connect() -> duckdb.DuckDBPyConnection:
+    """A connection with the record_key function and the table of street codes."""
     con = duckdb.connect()
     con.execute("SET memory_limit='1GB'")
     varchar = duckdb.sqltype("VARCHAR")
@@ -31,6 +31,12 @@ def main(src: str, out: str) -> None:
     con.create_function("record_key", udf_keys, [varchar], varchar, type="arrow", null_handling="special")
     con.execute("CREATE TABLE codes(street VARCHAR, code VARCHAR)")
     con.executemany("INSERT INTO codes VALUES (?, ?)", list(STREET_CODES.items()))
+    return con
+
+
+def main(src: str, out: str) -> None:
+    Path(out).mkdir(parents=True, exist_ok=True)
+    con = connect()
     con.execute(f"""
     CREATE VIEW result AS
     SELECT '{PERIOD}' AS period,
