@@ -44,19 +44,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PERIOD  # noqa: E402
 from duckdb_sql import connect  # noqa: E402
 
-CATEGORIES = ("城市低保", "农村低保")
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+from gongkai_etl.transform.pii import ID18_CHECK_CHARS, ID18_WEIGHTS  # noqa: E402
+from gongkai_etl_plugins.social_assistance import DIBAO_CATEGORIES  # noqa: E402
 
 
 def check_sum(col: str) -> str:
     """SQL for the GB 11643 weighted digit sum of the first 17 characters of ``col``."""
-    return " + ".join(f"{w} * (ascii(substr({col}, {i + 1}, 1)) - 48)" for i, w in enumerate(WEIGHTS))
+    return " + ".join(f"{w} * (ascii(substr({col}, {i + 1}, 1)) - 48)" for i, w in enumerate(ID18_WEIGHTS))
 
 
 def main(src: str, out: str) -> None:
     Path(out).mkdir(parents=True, exist_ok=True)
     con = connect()
-    categories = ", ".join(f"'{c}'" for c in CATEGORIES)
+    categories = ", ".join(f"'{c}'" for c in DIBAO_CATEGORIES)
     # DuckDB's CSV reader gives no line numbers (row_number() OVER () would hold the
     # whole input), so a reject names its row by the list's own 序号.
     con.execute(f"""
@@ -77,7 +77,7 @@ def main(src: str, out: str) -> None:
              WHEN TRY_STRPTIME(substr(id, 7, 8), '%Y%m%d') IS NULL
                   OR TRY_STRPTIME(substr(id, 7, 8), '%Y%m%d') NOT BETWEEN DATE '1800-01-01' AND current_date
                THEN 'id_number'
-             WHEN substr('10X98765432', ({check_sum('id')}) % 11 + 1, 1) <> substr(id, 18, 1) THEN 'id_number'
+             WHEN substr('{ID18_CHECK_CHARS}', ({check_sum('id')}) % 11 + 1, 1) <> substr(id, 18, 1) THEN 'id_number'
              WHEN codes.code IS NULL THEN 'street'
              WHEN name IS NULL THEN 'head_name'
              WHEN persons IS NULL OR persons < 1 THEN 'persons'

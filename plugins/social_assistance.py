@@ -30,7 +30,7 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Cadence, Period
-from gongkai_etl.transform.pii import id18_check_char, mask_id
+from gongkai_etl.transform.pii import ID18_CHECK_CHARS, ID18_WEIGHTS, id18_check_char, mask_id
 from gongkai_etl.transform.columns import one_array, string_payload
 from gongkai_etl.transform.keys import salted_key_array
 
@@ -383,10 +383,8 @@ _ASCII_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f ]+"
 _NOT_ASCII_LOWER = bytes(b for b in range(256) if not 0x61 <= b <= 0x7A)
 _NOT_ASCII_SPACE = bytes(b for b in range(256) if b not in b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")
 _ID18_SHAPE = r"^[1-8][0-9]{16}[0-9X]$"
-_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], np.int64)
-_ID_CHECK = np.frombuffer(b"10X98765432", np.uint8)
+_ID_CHECK = np.frombuffer(ID18_CHECK_CHARS.encode(), np.uint8)
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
-
 _PLAIN_NAME = r"^[\x{4E00}-\x{9FFF}]+$"  # NFKC leaves these alone and there is no space to remove
 
 
@@ -481,10 +479,10 @@ def _id18_check(ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     # every 9-digit number. No matrix product: numpy hands float ones to OpenBLAS,
     # whose threads then spin on both cores against the batch threads (a 5M-row run
     # took 18 s of CPU instead of 12).
-    digit = np.ascontiguousarray(values.T).astype(np.int32)
-    total = digit[0] * int(_ID_WEIGHTS[0])
+    digit = values.T.astype(np.int32, order="C")
+    total = digit[0] * ID18_WEIGHTS[0]
     for j in range(1, 17):
-        total += digit[j] * int(_ID_WEIGHTS[j])
+        total += digit[j] * ID18_WEIGHTS[j]
     check_ok = _ID_CHECK[total % 11] == chars[:, 17]
     year = digit[6] * 1000 + digit[7] * 100 + digit[8] * 10 + digit[9]
     month = digit[10] * 10 + digit[11]

@@ -55,8 +55,9 @@ def _half_width(text: str) -> str:
 
 # --- resident ID numbers (GB 11643-1999) -------------------------------------
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
+#: Weights of the first 17 digits; the check character is ID18_CHECK_CHARS[sum % 11].
+ID18_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID18_CHECK_CHARS = "10X98765432"
 _EARLIEST_BIRTH = date(1800, 1, 1)  # DOMAIN.md's valid example was born in 1880
 
 
@@ -64,8 +65,8 @@ def id18_check_char(first17: str) -> str:
     """Check character of an 18-character ID from its first 17 digits."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"expected 17 digits, got {len(first17)} characters")
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS))
-    return _ID_CHECK[total % 11]
+    total = sum(int(c) * w for c, w in zip(first17, ID18_WEIGHTS))
+    return ID18_CHECK_CHARS[total % 11]
 
 
 def _birth_date_ok(yyyymmdd: str) -> bool:
