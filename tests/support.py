@@ -5,11 +5,13 @@ folders have their own conftest.py, so ``from conftest import ...`` is ambiguous
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -49,3 +51,18 @@ def read_published_rows(out: Path, dataset: str, period: str) -> list[dict]:
     import pyarrow.parquet as pq
 
     return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()
+
+
+def load_bench(name: str) -> ModuleType:
+    """The module ``bench/<name>.py`` (bench/ is not a package; its scripts import
+    each other by plain name, so bench/ is on sys.path while it loads)."""
+    bench = str(REPO / "bench")
+    sys.path.insert(0, bench)
+    try:
+        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(bench)

@@ -9,7 +9,6 @@ output, a duplicate 20k rows apart still caught, a full disk a clean error.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -18,22 +17,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from support import REPO, read_rejects, run_etl
+from support import load_bench, read_rejects, run_etl
 
 ROWS = 20_000
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("generate_dibao", REPO / "bench" / "generate_dibao.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def raw_list(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _generator().generate(ROWS, tmp_path_factory.mktemp("raw") / "低保名单.csv", seed=7, encoding="gbk")
+    return load_bench("generate_dibao").generate(ROWS, tmp_path_factory.mktemp("raw") / "低保名单.csv", seed=7, encoding="gbk")
 
 
 def _publish(raw: Path, root: Path, batch_rows: int) -> Path:

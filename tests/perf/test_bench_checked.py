@@ -8,14 +8,12 @@ reject exactly the rows etl rejects, for the same field, and publish the same ke
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from support import REPO, read_rejects, run_etl
+from support import load_bench, read_rejects, run_etl
 
 pytest.importorskip("duckdb")
 
@@ -32,20 +30,8 @@ BROKEN = {
 }
 
 
-def _load(name: str):
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        assert spec.loader is not None
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-
-
 def _broken_list(tmp: Path) -> Path:
-    src = _load("generate_dibao").generate(ROWS, tmp / "clean.csv", seed=3, encoding="utf-8")
+    src = load_bench("generate_dibao").generate(ROWS, tmp / "clean.csv", seed=3, encoding="utf-8")
     with open(src, encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     header = rows[0]
@@ -69,7 +55,7 @@ def test_c2_rejects_what_etl_rejects(tmp_path: Path, monkeypatch: pytest.MonkeyP
     src = _broken_list(tmp_path)
 
     c2_out = tmp_path / "c2"
-    _load("duckdb_checked").main(str(src), str(c2_out))
+    load_bench("duckdb_checked").main(str(src), str(c2_out))
     with open(c2_out / "rejects.csv", encoding="utf-8") as fh:
         c2_rejects = {int(r["row_no"]): r["problem"] for r in csv.DictReader(fh)}
     assert c2_rejects == {n: field for n, (_, _, field) in BROKEN.items()}
@@ -101,8 +87,8 @@ def test_c2_rejects_what_etl_rejects(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_c2_stops_on_a_repeated_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BENCH_SALT", SALT)
-    src = _load("generate_dibao").generate(200, tmp_path / "list.csv", seed=5, encoding="utf-8")
+    src = load_bench("generate_dibao").generate(200, tmp_path / "list.csv", seed=5, encoding="utf-8")
     lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
     src.write_text("".join(lines) + lines[5].replace(lines[5].split(",")[0], "999", 1), encoding="utf-8")
     with pytest.raises(SystemExit, match="1 repeated record_key"):
-        _load("duckdb_checked").main(str(src), str(tmp_path / "c2"))
+        load_bench("duckdb_checked").main(str(src), str(tmp_path / "c2"))
