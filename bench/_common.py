@@ -19,7 +19,7 @@ import os
 import pyarrow as pa
 
 from gongkai_etl.divisions import DIVISIONS
-from gongkai_etl.transform.keys import salted_key_array, salted_key_scalar
+from gongkai_etl.protect.keys import salted_key_array, salted_key_scalar
 
 SALT = os.environ.get("BENCH_SALT", "bench-salt")
 PERIOD = "2016-07"

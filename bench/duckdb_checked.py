@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PERIOD  # noqa: E402
 from duckdb_sql import connect  # noqa: E402
 
-from gongkai_etl.transform.pii import ID18_CHECK_CHARS, ID18_WEIGHTS  # noqa: E402
+from gongkai_etl.protect.pii import ID18_CHECK_CHARS, ID18_WEIGHTS  # noqa: E402
 from gongkai_etl_plugins.social_assistance import DIBAO_CATEGORIES  # noqa: E402
 
 

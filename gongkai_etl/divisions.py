@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gongkai_etl.errors import NormalizeError
-from gongkai_etl.transform.normalize import to_halfwidth
+from gongkai_etl.values import to_halfwidth
 
 #: Year of the code list below; bump it together with the table.
 VINTAGE = "2016"

@@ -6,8 +6,27 @@ Library code raises these typed errors with their context as attributes; only
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from enum import IntEnum
 from pathlib import Path
+
+
+def did_you_mean(name: str, known: Iterable[str], *, or_list: bool = False) -> str:
+    """``; did you mean 'x'?`` for the known name nearest to ``name``, else ``""``
+    (or, with ``or_list``, ``; expected one of: a, b``): the one spelling of the hint
+    every "unknown name" message uses."""
+    known = list(known)
+    near = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+    if near:
+        return f"; did you mean {near[0]!r}?"
+    return f"; expected one of: {', '.join(known)}" if or_list else ""
+
+
+def unknown_name(what: str, name: str, known: Iterable[str]) -> str:
+    """``未知的<what> 'name'; did you mean ...? (expected one of: ...)``."""
+    known = list(known)
+    return f"未知的{what} {name!r}{did_you_mean(name, known)} (expected one of: {', '.join(known) or 'none'})"
 
 
 class ExitCode(IntEnum):

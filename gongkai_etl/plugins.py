@@ -16,7 +16,7 @@ import pluggy
 
 from gongkai_etl import hookspecs
 from gongkai_etl.contracts import Reader, Source, Writer
-from gongkai_etl.errors import ConfigError, PluginError
+from gongkai_etl.errors import ConfigError, PluginError, did_you_mean
 
 ENTRY_POINT_GROUP = "gongkai_etl"
 
@@ -47,10 +47,7 @@ class Registry:
         try:
             return self.sources[name]
         except KeyError:
-            from difflib import get_close_matches
-
-            near = get_close_matches(name, list(self.sources), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
+            hint = did_you_mean(name, self.sources)
             known = ", ".join(sorted(self.sources)) or "none"
             raise ConfigError(f"未知的数据源插件 {name!r} (unknown source plugin{hint} installed: {known})") from None
 

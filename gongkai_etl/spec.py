@@ -8,7 +8,6 @@ any directory.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from gongkai_etl.errors import ConfigError
+from gongkai_etl.home import Home
+from gongkai_etl.errors import ConfigError, did_you_mean
 from gongkai_etl.periods import Period, parse_periods
 
 TOP_KEYS = {
@@ -139,8 +139,9 @@ class Pipeline:
         return self.file.parent
 
     @property
-    def state_dir(self) -> Path:
-        return self.output_dir / ".gongkai"
+    def home(self) -> Home:
+        """The output folder's paths (gongkai_etl.home), with this pipeline's ledger."""
+        return Home(self.output_dir, self.ledger_path)
 
 
 def _err(file: Path, path: str, message: str) -> ConfigError:
@@ -152,8 +153,7 @@ def _check_keys(file: Path, path: str, data: Any, allowed: dict[str, str]) -> di
         raise _err(file, path or "(top level)", f"expected a mapping, got {_kind(data)}")
     for key in data:
         if key not in allowed:
-            near = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
-            hint = f"; did you mean {near[0]!r}?" if near else f"; expected one of: {', '.join(allowed)}"
+            hint = did_you_mean(str(key), allowed, or_list=True)
             where = f"{path}.{key}" if path else str(key)
             raise _err(file, where, f"未知的键 (unknown key){hint}")
     return data
@@ -200,7 +200,7 @@ def load_yaml(file: Path) -> Any:
 
 def load_pipeline(file: str | Path) -> Pipeline:
     """Read and validate one pipeline file (syntax and shape; plugin-specific
-    checks are in :func:`gongkai_etl.runner.check_pipeline`)."""
+    checks are in :func:`gongkai_etl.run.runner.check_pipeline`)."""
     file = Path(file).resolve()
     data = load_yaml(file)
     if data is None:
@@ -335,7 +335,7 @@ def load_pipeline(file: str | Path) -> Pipeline:
         s3=s3,
     )
     if output_uri:
-        from gongkai_etl.load.objectstore import register_target
+        from gongkai_etl.publish.objectstore import register_target
 
         register_target(pipeline.output_dir, output_uri, s3)
     return pipeline

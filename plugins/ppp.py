@@ -43,7 +43,7 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl.periods import Cadence
-from gongkai_etl.transform.normalize import clean_text, parse_amount, to_halfwidth
+from gongkai_etl.values import clean_text, parse_amount, to_halfwidth
 from gongkai_etl_plugins import ppp_checks
 from gongkai_etl_plugins.ppp_checks import sha256_text
 from gongkai_etl_plugins.ppp_uscc import PATTERN as USCC_PATTERN

@@ -57,7 +57,7 @@ from gongkai_etl.errors import InputError, NormalizeError
 from gongkai_etl.extract.excel_reader import read_sheet
 from gongkai_etl.extract.headers import choose_names, combine_header_rows, match_columns
 from gongkai_etl.periods import Cadence
-from gongkai_etl.transform import normalize as nz
+from gongkai_etl import values as nz
 
 PUBLISHER = "北京市朝阳区财政局 (Chaoyang District Finance Bureau)"
 DOMAIN = "三公经费 three public expenditures"

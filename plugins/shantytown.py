@@ -218,7 +218,7 @@ def _with_period(table: pa.Table, period: pa.Scalar) -> pa.Table:
 
 def _households(ctx: SourceContext) -> dict[str, int]:
     """Households per project from this period's project list (typed)."""
-    from gongkai_etl.transform.normalize import parse_int
+    from gongkai_etl.values import parse_int
 
     if "households" in ctx.cache:
         return ctx.cache["households"]

@@ -30,9 +30,9 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Cadence, Period
-from gongkai_etl.transform.pii import ID18_CHECK_CHARS, ID18_WEIGHTS, id18_check_char, mask_id
-from gongkai_etl.transform.columns import one_array, string_payload
-from gongkai_etl.transform.keys import salted_key_array
+from gongkai_etl.protect.pii import ID18_CHECK_CHARS, ID18_WEIGHTS, id18_check_char, mask_id
+from gongkai_etl.normalize.columns import one_array, string_payload
+from gongkai_etl.protect.keys import salted_key_array
 
 PUBLISHER = "北京市朝阳区民政局 (Chaoyang District Civil Affairs Bureau)"
 DOMAIN = "社会救助 social assistance"
@@ -122,7 +122,7 @@ PUBLIC_LIST = Dataset(
         "mask": {"head_name": "name"},
         "name_fields": ["head_name"],
         # No "salted_keys": extract already made record_key with the engine's
-        # salted key (gongkai_etl.transform.keys) from the canonical ID, as the
+        # salted key (gongkai_etl.protect.keys) from the canonical ID, as the
         # primary-key check needs it; the policy would only compute it again.
         # The pattern [0-9a-f]{32} keeps anything else (a raw ID) out of it.
     },

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gongkai_etl.errors import InputError
-from gongkai_etl.load.files import write_error
+from gongkai_etl.files import write_error
 
 CHUNK = 1 << 20
 _UNSAFE = re.compile(r"[^\w.\-]+")

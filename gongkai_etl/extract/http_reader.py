@@ -25,7 +25,6 @@ status.
 
 from __future__ import annotations
 
-import difflib
 import email.utils
 import hashlib
 import json
@@ -42,10 +41,10 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 
 from gongkai_etl.contracts import RawTable, Reader
-from gongkai_etl.errors import ConfigError, GongkaiError, InputError, SourceUnreachable
+from gongkai_etl.errors import ConfigError, GongkaiError, InputError, SourceUnreachable, did_you_mean
 from gongkai_etl.extract.archive import archive_bytes, safe_name, sha256_file
 from gongkai_etl.extract.json_reader import find_records, parse_json_bytes, records_to_table
-from gongkai_etl.load.files import atomic_write_json, failpoint
+from gongkai_etl.files import atomic_write_json, failpoint
 
 #: Option the engine (RunContext) sets: the output's ``.gongkai`` folder.
 STATE_DIR_OPTION = "_state_dir"
@@ -139,8 +138,7 @@ class Settings:
     def parse(cls, options: Mapping[str, Any]) -> Settings:
         for key in options:
             if key not in DEFAULTS and key not in PASS_THROUGH:
-                near = difflib.get_close_matches(key, list(DEFAULTS), n=1, cutoff=0.6)
-                hint = f"; did you mean {near[0]!r}?" if near else f"; expected one of: {', '.join(DEFAULTS)}"
+                hint = did_you_mean(key, DEFAULTS, or_list=True)
                 raise ConfigError(f"inputs.*.options.{key}: 未知的 HTTP 选项 (unknown HTTP option){hint}")
         opt = {**DEFAULTS, **options}
         if "timeout" in options and "read_timeout" not in options:

@@ -45,7 +45,7 @@ def run_args(pipeline: Pipeline, wait: float) -> list[str]:
 
 
 def log_file(pipeline: Pipeline) -> Path:
-    return pipeline.state_dir / "logs" / f"{pipeline.id}.jsonl"
+    return pipeline.home.cron_log(pipeline.id)
 
 
 def crontab(pipelines: list[Pipeline], at: str = "06:15", wait: float = 60) -> str:

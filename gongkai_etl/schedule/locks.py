@@ -36,10 +36,6 @@ class LockBusy(GongkaiError):
     exit_code = ExitCode.LOCKED
 
 
-def lock_path(state_dir: Path, pipeline: str) -> Path:
-    return state_dir / "locks" / f"{pipeline}.lock"
-
-
 class PipelineLock:
     """``with PipelineLock(path, name, wait=5):`` holds the lock inside the block."""
 
@@ -55,7 +51,7 @@ class PipelineLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            from gongkai_etl.load.files import write_error
+            from gongkai_etl.files import write_error
 
             raise write_error("无法创建锁文件 (cannot create the lock file)", exc, self.path) from None
         deadline = time.monotonic() + max(self.wait, 0.0)
@@ -152,4 +148,4 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
 
 def pipeline_lock(pipeline: Any, wait: float = DEFAULT_WAIT) -> PipelineLock:
     """The lock of a :class:`gongkai_etl.spec.Pipeline`."""
-    return PipelineLock(lock_path(pipeline.state_dir, pipeline.id), pipeline.id, wait=wait)
+    return PipelineLock(pipeline.home.lock(pipeline.id), pipeline.id, wait=wait)

@@ -84,7 +84,7 @@ class StatusReport:
 
 
 def ledger_path(pipeline: Pipeline) -> Path:
-    return pipeline.ledger_path or pipeline.state_dir / "state.db"
+    return pipeline.home.ledger
 
 
 def open_existing_ledger(pipeline: Pipeline) -> Ledger | None:
@@ -114,7 +114,7 @@ def due_date(rule: DeadlineRule, period: Period, cal: WorkCalendar, dataset: str
 
 
 def pipeline_status(pipeline: Pipeline, as_of: date, registry: Registry | None = None) -> tuple[list[StatusItem], dict[str, str]]:
-    from gongkai_etl.runner import check_pipeline
+    from gongkai_etl.run.runner import check_pipeline
 
     _, datasets = check_pipeline(pipeline, registry or load_plugins())
     cal = calendar_for(pipeline)

@@ -20,7 +20,7 @@ import pyarrow as pa
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import GongkaiError
 from gongkai_etl.ledger import Ledger, Publication
-from gongkai_etl.load.publish import Layout
+from gongkai_etl.home import Home
 from gongkai_etl.schedule.deadlines import calendar_for, deadline_plan
 from gongkai_etl.spec import Pipeline
 from gongkai_etl.workdays import DeadlineRule, WorkCalendar, count_working_days
@@ -109,7 +109,7 @@ def assess(
 
 
 def assess_version(
-    layout: Layout,
+    home: Home,
     ledger: Ledger,
     pipeline: Pipeline,
     dataset: Dataset,
@@ -136,13 +136,13 @@ def assess_version(
             return None
         key_fields = _key_fields(dataset)
         columns = list(dict.fromkeys([*key_fields, rule.anchor]))
-        table = _read_columns(layout.version_dir(dataset.id, period, version), pub, dataset, columns)
+        table = _read_columns(home.version_dir(dataset.id, period, version), pub, dataset, columns)
         if table is None:
             return {"rule": str(rule), "error": "published files not found in the version folder"}
         carried: set[str] = set()
         for v, earlier in versions.items():
             if v < version:
-                old = _read_columns(layout.version_dir(dataset.id, period, v), earlier, dataset, key_fields)
+                old = _read_columns(home.version_dir(dataset.id, period, v), earlier, dataset, key_fields)
                 if old is not None:
                     carried.update(_keys(old, key_fields))
         summary = assess(table, _keys(table, key_fields), carried, rule, published_on, cal or calendar_for(pipeline))

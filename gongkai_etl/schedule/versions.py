@@ -2,7 +2,7 @@
 putting an earlier one back.
 
 Every published version stays in ``<out>/.gongkai/versions/<dataset>/<period>/v<N>/``
-(see :mod:`gongkai_etl.load.publish`). Restoring checks the stored files
+(see :mod:`gongkai_etl.publish.publish`). Restoring checks the stored files
 against the hashes in the ledger, then installs them with the same journaled,
 file-by-file atomic step as a publish (hard links of the stored files, so the
 published bytes are those of the version), marks the version current in the
@@ -22,8 +22,9 @@ from typing import Any, TextIO
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError, PublishError
 from gongkai_etl.ledger import Ledger, Publication
-from gongkai_etl.load.files import sha256_file
-from gongkai_etl.load.publish import Layout, install_version, recover
+from gongkai_etl.files import sha256_file
+from gongkai_etl.publish.publish import install_version, recover
+from gongkai_etl.home import Home
 from gongkai_etl.periods import Period
 from gongkai_etl.plugins import load_plugins
 from gongkai_etl.schedule.locks import DEFAULT_WAIT, pipeline_lock
@@ -40,9 +41,9 @@ def find_home(dataset_id: str, paths: list[Path] | None) -> tuple[Pipeline, Data
     registry = load_plugins()
     known = registry.datasets()
     if dataset_id not in known:
-        from gongkai_etl.runner import _unknown
+        from gongkai_etl.errors import unknown_name
 
-        raise ConfigError(_unknown("数据集 dataset", dataset_id, known))
+        raise ConfigError(unknown_name("数据集 dataset", dataset_id, known))
     dataset = known[dataset_id][1]
     found: list[Pipeline] = []
     problems: list[str] = []
@@ -62,7 +63,7 @@ def find_home(dataset_id: str, paths: list[Path] | None) -> tuple[Pipeline, Data
             f"没有流水线发布数据集 {dataset_id} (no pipeline in {where} publishes {dataset_id}; "
             f"name one with --pipeline){extra}"
         )
-    outs = {(p.ledger_path or p.state_dir / 'state.db') for p in found}
+    outs = {p.home.ledger for p in found}
     if len(outs) > 1:
         names = ", ".join(str(p.file) for p in found)
         raise ConfigError(f"数据集 {dataset_id} 由多个流水线发布到不同输出 (published by several pipelines with different outputs: {names}); choose one with --pipeline")
@@ -70,7 +71,7 @@ def find_home(dataset_id: str, paths: list[Path] | None) -> tuple[Pipeline, Data
 
 
 def _ledger(pipeline: Pipeline) -> Ledger:
-    path = pipeline.ledger_path or pipeline.state_dir / "state.db"
+    path = pipeline.home.ledger
     if not path.exists():
         raise ConfigError(f"尚未发布任何内容 (nothing was published yet: no ledger at {path})", file=pipeline.file)
     return Ledger(path)
@@ -129,11 +130,11 @@ def restore(
 ) -> tuple[Publication, bool]:
     """Make ``version`` the published version again. Returns (publication, changed)."""
     period = Period.parse(period_text).key
-    layout = Layout(pipeline.output_dir)
+    home = Home(pipeline.output_dir)
     with pipeline_lock(pipeline, wait):
         ledger = _ledger(pipeline)
         try:
-            recover(layout, ledger, {dataset.id: dataset})
+            recover(home, ledger, {dataset.id: dataset})
             versions = {p.version: p for p in ledger.versions(dataset.id, period)}
             if version not in versions:
                 have = ", ".join(f"v{v}" for v in sorted(versions)) or "none"
@@ -143,12 +144,12 @@ def restore(
             pub = versions[version]
             if pub.current:
                 return pub, False
-            vdir = layout.version_dir(dataset.id, period, version)
+            vdir = home.version_dir(dataset.id, period, version)
             _verify(vdir, pub)
             run_id = "restore-" + datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
             ledger.start_run(run_id, pipeline.id, str(pipeline.file), [period])
-            install_version(layout, ledger, dataset, replace(pub, current=True), vdir)
-            _verify(layout.dataset_dir(dataset.id), pub, after=True)
+            install_version(home, ledger, dataset, replace(pub, current=True), vdir)
+            _verify(home.dataset_dir(dataset.id), pub, after=True)
             ledger.finish_run(run_id, f"restored v{version}", rows_out=pub.rows)
             return replace(pub, current=True), True
         finally:

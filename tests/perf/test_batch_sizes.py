@@ -79,7 +79,7 @@ def _run_spilling(root: Path, raw: Path, *, fail_spill: bool = False) -> subproc
         "review: auto\n",
         encoding="utf-8",
     )
-    prelude = "from gongkai_etl.transform import validate\nvalidate.KeySet._MAX_RUN = 1024\n"
+    prelude = "from gongkai_etl.validate import validate\nvalidate.KeySet._MAX_RUN = 1024\n"
     if fail_spill:
         prelude += ("import errno, os\n"
                     "def full(*a):\n    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"

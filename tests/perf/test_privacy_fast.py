@@ -9,9 +9,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai_etl.transform import privacy
-from gongkai_etl.transform.pii import mask_name, salted_key
-from gongkai_etl.transform.privacy import PrivacyPolicy, _key_part, apply_policy
+from gongkai_etl.protect import privacy
+from gongkai_etl.protect.pii import mask_name, salted_key
+from gongkai_etl.protect.privacy import PrivacyPolicy, _key_part, apply_policy
 
 IDS = ["11010519491231002x", " 11010519491231002X ", "１１０１０５１９４９１２３１００２Ｘ", None, "", "a\x1fb",
        "\x1c110\x1d", "ｘ", "110105 1949", "ß", "ﬁ1"]

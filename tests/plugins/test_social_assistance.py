@@ -3,7 +3,7 @@
 Expected values are worked out here from the raw inputs (the CSV lists, the
 workbooks, the JSON export) with this file's own parsing, ID canonicalisation
 and GB 11643 check; only the salted hash itself is the engine's
-(``gongkai_etl.transform.pii.salted_key``), because the engine computes it.
+(``gongkai_etl.protect.pii.salted_key``), because the engine computes it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import yaml
 from openpyxl import Workbook, load_workbook
 
 from support import REPO, run_etl
-from gongkai_etl.transform.pii import salted_key
+from gongkai_etl.protect.pii import salted_key
 
 SALT = "test-salt-not-secret"  # what the `etl` fixture sets as GONGKAI_SALT
 PIPELINE = "pipelines/social_assistance.yaml"

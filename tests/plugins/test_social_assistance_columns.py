@@ -6,7 +6,7 @@ import pyarrow as pa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gongkai_etl.transform.pii import id18_check_char, is_valid_id18
+from gongkai_etl.protect.pii import id18_check_char, is_valid_id18
 from gongkai_etl_plugins.social_assistance import _canonical_ids, _id18_check, canonical_id
 
 VALID = ["11010519491231002X", "440524188001010014", "110105194912310021"]

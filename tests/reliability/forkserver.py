@@ -56,8 +56,8 @@ def _child(req: dict) -> None:
 
 def main() -> None:
     import gongkai_etl.cli  # noqa: F401  warm imports, nothing else
-    import gongkai_etl.context  # noqa: F401
-    import gongkai_etl.runner  # noqa: F401
+    import gongkai_etl.run.context  # noqa: F401
+    import gongkai_etl.run.runner  # noqa: F401
     from gongkai_etl.plugins import load_plugins
 
     load_plugins()

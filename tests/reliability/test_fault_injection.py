@@ -381,7 +381,7 @@ def test_read_only_output(scenario: Scenario, tmp_path: Path) -> None:
     (below the command line's pipeline lock) raises a PublishError, never an OSError."""
     from gongkai_etl.errors import PublishError
     from gongkai_etl.periods import Period
-    from gongkai_etl.runner import Runner
+    from gongkai_etl.run.runner import Runner
     from gongkai_etl.spec import load_pipeline
 
     mnt = tmp_path / "ro"

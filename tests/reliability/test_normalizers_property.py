@@ -1,6 +1,6 @@
 """Property tests the transform/ and extract/ suites do not already have.
 
-* normalizers: columnar == scalar on *arbitrary* Unicode (tests/transform uses
+* normalizers: columnar == scalar on *arbitrary* Unicode (tests/normalize uses
   near-miss alphabets), for every field type, with and without unit conversion,
   and whatever the Arrow layout (chunked, dictionary, large_string);
   nothing but NormalizeError / a reason string, ever; clean_text is idempotent;
@@ -29,9 +29,9 @@ from gongkai_etl.extract.excel_reader import ExcelReader
 from gongkai_etl.extract.headers import header_key, is_total_row, match_columns
 from gongkai_etl.extract.json_reader import JsonReader
 from gongkai_etl.extract.totals import TotalsCheck
-from gongkai_etl.transform import columns
-from gongkai_etl.transform import normalize as nz
-from gongkai_etl.transform.columns import normalize_column
+from gongkai_etl.normalize import columns
+from gongkai_etl import values as nz
+from gongkai_etl.normalize.columns import normalize_column
 from reliability_helpers import REPO, count
 
 FIELDS = [

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from gongkai_etl.console import JsonReporter
+from gongkai_etl.cli.console import JsonReporter
 from gongkai_etl.contracts import Batch, Source
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.errors import DataError
 from gongkai_etl.periods import Cadence, Period
 from gongkai_etl.plugins import load_plugins
-from gongkai_etl.runner import Runner
+from gongkai_etl.run.runner import Runner
 from gongkai_etl.spec import load_pipeline
 
 RAW_ID = "11010519491231002X"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from schedule_support import publications
 
-from gongkai_etl.schedule.locks import PipelineLock, lock_path, read_holder
+from gongkai_etl.home import Home
+from gongkai_etl.schedule.locks import PipelineLock, read_holder
 
 ASOF = "2016-11-20"
 ENV = {**os.environ, "GONGKAI_SALT": "test-salt-not-secret"}
@@ -42,7 +43,7 @@ def test_two_due_runs_started_at_once_publish_once(project: Path) -> None:
 
 def test_a_busy_lock_stops_the_second_run_with_exit_5(project: Path, etl) -> None:
     pipeline = project / "pipelines/shantytown.yaml"
-    path = lock_path(project / "output/.gongkai", "shantytown")
+    path = Home(project / "output").lock("shantytown")
     with PipelineLock(path, "shantytown", wait=0):
         started = time.monotonic()
         result = etl("run", "--due", str(pipeline), "--as-of", ASOF, "--wait", "1")
@@ -61,7 +62,7 @@ def test_a_lock_left_by_a_sigkilled_run_is_taken_over(project: Path, etl) -> Non
     pipeline = str(project / "pipelines/shantytown.yaml")
     killed = etl("run", "--due", pipeline, "--as-of", ASOF, env={"GONGKAI_FAILPOINT": "run:after-extract"})
     assert killed.returncode == -signal.SIGKILL
-    holder = read_holder(lock_path(project / "output/.gongkai", "shantytown"))
+    holder = read_holder(Home(project / "output").lock("shantytown"))
     assert holder and holder["pid"] != os.getpid()  # the dead run still named in the file
 
     started = time.monotonic()
@@ -71,14 +72,14 @@ def test_a_lock_left_by_a_sigkilled_run_is_taken_over(project: Path, etl) -> Non
     assert "took over the lock of an interrupted run" in result.stderr
     assert f"pid {holder['pid']}" in result.stderr
     assert len(publications(project / "output/.gongkai/state.db")) == 9
-    assert read_holder(lock_path(project / "output/.gongkai", "shantytown")) is None  # released cleanly
+    assert read_holder(Home(project / "output").lock("shantytown")) is None  # released cleanly
 
 
 def test_a_holder_killed_while_waiting_lets_the_waiting_run_through(project: Path) -> None:
-    state = project / "output/.gongkai"
+    output_dir = project / "output"
     code = (
-        "import sys, time; from pathlib import Path; from gongkai_etl.schedule.locks import PipelineLock, lock_path\n"
-        f"PipelineLock(lock_path(Path({str(state)!r}), 'shantytown'), 'shantytown', wait=0).acquire()\n"
+        "import sys, time; from gongkai_etl.home import Home; from gongkai_etl.schedule.locks import PipelineLock\n"
+        f"PipelineLock(Home({str(output_dir)!r}).lock('shantytown'), 'shantytown', wait=0).acquire()\n"
         "print('locked', flush=True); time.sleep(600)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
@@ -94,4 +95,4 @@ def test_a_holder_killed_while_waiting_lets_the_waiting_run_through(project: Pat
     finally:
         holder.kill()
         holder.wait()
-    assert len(publications(state / "state.db")) == 9
+    assert len(publications(output_dir / ".gongkai/state.db")) == 9

@@ -1,0 +1,160 @@
+"""Small file operations every publishing step relies on: hashes and atomic writes."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import signal
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from gongkai_etl.errors import PublishError
+from gongkai_etl.home import Home
+
+_failpoint_hits: dict[str, int] = {}
+
+
+def failpoint(name: str) -> None:
+    """Crash here when ``GONGKAI_FAILPOINT`` names this point (fault-injection tests).
+
+    ``GONGKAI_FAILPOINT=name`` kills the process with SIGKILL the first time the
+    point is reached, ``name@N`` the N-th time. ``GONGKAI_FAILPOINT_TRACE=file``
+    appends ``name@N`` for every point reached, so a test can list every kill
+    point of a run and then kill at each one. Both are unset in production and
+    then this is one dictionary lookup.
+    """
+    wanted = os.environ.get("GONGKAI_FAILPOINT")
+    trace = os.environ.get("GONGKAI_FAILPOINT_TRACE")
+    if not wanted and not trace:
+        return
+    count = _failpoint_hits[name] = _failpoint_hits.get(name, 0) + 1
+    if trace:
+        with open(trace, "a", encoding="utf-8") as fh:
+            fh.write(f"{name}@{count}\n")
+    if wanted and (wanted == name or wanted == f"{name}@{count}"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def state_tmp_dir(path: Path) -> Path | None:
+    """``<out>/.gongkai/tmp`` when ``path`` lies in an output tree, else None.
+
+    Temporary files then never appear beside published files, not even as hidden
+    names, whatever kills the writer half way.
+    """
+    home = Home.find(path.parent)
+    return home.tmp if home is not None else None
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never a part.
+
+    The temporary file lives in the output's ``.gongkai/tmp`` (same file system)
+    when there is one, else beside the target.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp_dir = state_tmp_dir(path)
+        if tmp_dir is not None:
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            _write_and_replace(path, data, tmp_dir or path.parent)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV or tmp_dir is None:
+                raise
+            _write_and_replace(path, data, path.parent)  # tmp dir on another file system
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise write_error("写入失败 (write failed)", exc, path) from None
+
+
+#: errno values that mean the output's file system itself refuses writes (full,
+#: read-only, no permission, broken): a run stops at the first one instead of
+#: trying every remaining period.
+ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
+
+
+def write_error(message: str, exc: OSError, file: str | Path | None = None, **where: Any) -> PublishError:
+    """A PublishError for a failed write, remembering the OS error number."""
+    err = PublishError(f"{message}: {exc.strerror or exc}", file=file if file is not None else exc.filename, **where)
+    err.os_errno = exc.errno  # type: ignore[attr-defined]
+    return err
+
+
+def is_environment_failure(exc: BaseException) -> bool:
+    """True for a write failure caused by the output's file system (see ENVIRONMENT_ERRNOS)."""
+    code = getattr(exc, "os_errno", None) if isinstance(exc, PublishError) else getattr(exc, "errno", None)
+    return code in ENVIRONMENT_ERRNOS
+
+
+def _write_and_replace(path: Path, data: bytes, tmp_dir: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data[: len(data) // 2])
+            failpoint("files:atomic-write-half")  # half a temporary file on disk
+            fh.write(data[len(data) // 2 :])
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        failpoint("files:atomic-write-before-rename")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(path: Path, doc: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+def place_file(source: Path, target: Path, tmp_dir: Path) -> None:
+    """Put ``source`` at ``target`` in one atomic step (hard link, else copy, then rename).
+
+    The temporary name lives in ``tmp_dir`` (same file system), never beside
+    the target, so readers globbing the published folder never see it.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="place.", dir=tmp_dir)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        try:
+            os.link(source, tmp)
+        except OSError:
+            import shutil
+
+            shutil.copyfile(source, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        failpoint("files:place-before-rename")
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

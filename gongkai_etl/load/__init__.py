@@ -1,1 +1,0 @@
-"""Load stage: writers, staging, atomic publishing, datapackage.json."""

@@ -1,0 +1,509 @@
+"""A static HTML catalog of an output folder: no server, no network.
+
+``<out>/index.html`` lists the published datasets grouped by domain with their
+cadence, latest period, publication status and download links;
+``<out>/<dataset>/index.html`` shows one dataset: description, schema (Chinese
+titles, units), every period with its files, bytes, sha256 and changelog
+counts, a preview of the first rows and an inline SVG trend chart of the
+dataset's ``headline`` figure per period.
+
+Every link is relative, so the pages work from ``file://`` and from any static
+web server; every page is written atomically; every value is HTML-escaped
+(Jinja2 autoescape, and :func:`html.escape` inside the SVG).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from gongkai_etl import __version__
+from gongkai_etl.datasets import Dataset
+from gongkai_etl.errors import ConfigError
+from gongkai_etl.ledger import Ledger, Publication, now_iso
+from gongkai_etl.portal.changelog import CHANGE_TITLES, load_manifest, publication_file, read_csv, read_publication
+from gongkai_etl.files import atomic_write_bytes, atomic_write_json
+from gongkai_etl.periods import Period
+from gongkai_etl.home import Home
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+GENERATOR = f"gongkai-etl {__version__}"
+PREVIEW_ROWS = 10
+AGG_TITLES = {"sum": "合计", "mean": "平均", "last": "末行", "min": "最小", "max": "最大", "count": "行数"}
+FORMAT_LABELS = {"csv": "CSV", "parquet": "Parquet"}
+TYPE_TITLES = {
+    "string": "文本", "integer": "整数", "number": "数值", "decimal": "金额/小数",
+    "date": "日期", "datetime": "日期时间", "boolean": "是/否",
+}
+
+
+# data for the pages -----------------------------------------------------------------
+def _period_sort(key: str) -> Any:
+    try:
+        return (0, Period.parse(key))
+    except ConfigError:
+        return (1, key)
+
+
+def href(path: str) -> str:
+    """A relative URL for a relative file path (``=`` and ``/`` stay)."""
+    return quote(path, safe="/=-_.~")
+
+
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NA"
+        return f"{value:.6f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    if isinstance(value, (date, datetime)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def aggregate(column: pa.ChunkedArray, how: str) -> Any:
+    """One figure from a period's values: sum, mean, last (non-null), min, max, count."""
+    valid = pc.drop_null(column)
+    if how == "count":
+        return len(valid)
+    if len(valid) == 0:
+        return None
+    if how == "sum":
+        return pc.sum(valid).as_py()
+    if how == "mean":
+        values = valid.cast(pa.float64()) if pa.types.is_decimal(valid.type) else valid
+        return pc.mean(values).as_py()
+    if how == "last":
+        return valid[len(valid) - 1].as_py()
+    if how in ("min", "max"):
+        return pc.min_max(valid)[how].as_py()
+    raise ConfigError(f"headline_agg {how!r}: expected one of {', '.join(AGG_TITLES)}")
+
+
+@dataclass
+class Point:
+    period: str
+    value: Any  # Decimal, int or float
+
+    @property
+    def number(self) -> float:
+        return float(self.value)
+
+    @property
+    def text(self) -> str:
+        return format_value(self.value)
+
+
+def headline_points(out_dir: Path, dataset: Dataset, pubs: list[Publication], cache: dict[str, Any]) -> list[Point]:
+    """The headline figure per published period (cached by content hash)."""
+    if not dataset.headline:
+        return []
+    points: list[Point] = []
+    for pub in pubs:
+        key = f"{dataset.id}/{pub.period}"
+        hit = cache.get(key)
+        if hit and hit.get("content_hash") == pub.content_hash and hit.get("agg") == dataset.headline_agg and hit.get("field") == dataset.headline:
+            value = _decode(hit.get("value"))
+        else:
+            table = read_publication(out_dir, dataset, pub, [dataset.headline])
+            value = None
+            if table is not None and dataset.headline in table.column_names:
+                value = aggregate(table.column(dataset.headline), dataset.headline_agg)
+            cache[key] = {"content_hash": pub.content_hash, "agg": dataset.headline_agg, "field": dataset.headline, "value": _encode(value)}
+        if value is not None:
+            points.append(Point(pub.period, value))
+    return points
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and "decimal" in value:
+        return Decimal(value["decimal"])
+    return value
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    if hi == lo:
+        hi = lo + (abs(lo) or 1.0)
+    raw = (hi - lo) / max(count - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    v = start
+    while v < hi + step * 0.999:
+        ticks.append(round(v, 10))
+        v += step
+    return ticks
+
+
+def trend_svg(points: list[Point], y_title: str, *, width: int = 720, height: int = 300) -> Markup:
+    """A line chart with one ``<circle>`` per period (``data-period``, ``data-value``)."""
+    from markupsafe import Markup
+
+    left, right, top, bottom = 78, 24, 28, 56
+    plot_w, plot_h = width - left - right, height - top - bottom
+    nums = [p.number for p in points]
+    lo, hi = min(0.0, min(nums)), max(0.0, max(nums))
+    ticks = nice_ticks(lo, hi)
+    lo, hi = ticks[0], ticks[-1]
+
+    def x(i: int) -> float:
+        return left + (plot_w / 2 if len(points) == 1 else plot_w * i / (len(points) - 1))
+
+    def y(v: float) -> float:
+        return top + plot_h - (v - lo) / (hi - lo) * plot_h
+
+    e = lambda s: escape(str(s), quote=True)  # noqa: E731
+    out = [
+        f'<svg class="trend" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{e(y_title)}">',
+        f'<text class="axis-title" x="{left}" y="16">{e(y_title)}</text>',
+    ]
+    for t in ticks:
+        ty = y(t)
+        out.append(f'<line class="grid" x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}"/>')
+        out.append(f'<text class="tick y-tick" x="{left - 8}" y="{ty + 4:.1f}" text-anchor="end">{e(format_value(t))}</text>')
+    out.append(f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}"/>')
+    out.append(f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}"/>')
+    step = max(1, math.ceil(len(points) / 12))  # at most ~12 period labels
+    for i, p in enumerate(points):
+        if i % step == 0 or i == len(points) - 1:
+            out.append(f'<text class="tick x-tick" x="{x(i):.1f}" y="{top + plot_h + 20}" text-anchor="middle">{e(p.period)}</text>')
+    out.append(f'<text class="axis-title" x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">期间 period</text>')
+    if len(points) > 1:
+        coords = " ".join(f"{x(i):.1f},{y(p.number):.1f}" for i, p in enumerate(points))
+        out.append(f'<polyline class="line" points="{coords}"/>')
+    for i, p in enumerate(points):
+        out.append(
+            f'<circle class="point" cx="{x(i):.1f}" cy="{y(p.number):.1f}" r="4.5" '
+            f'data-period="{e(p.period)}" data-value="{e(p.text)}"><title>{e(p.period)}: {e(p.text)}</title></circle>'
+        )
+    out.append("</svg>")
+    return Markup("\n".join(out))
+
+
+def _schema_rows(dataset: Dataset) -> list[dict[str, Any]]:
+    rows = []
+    for f in dataset.fields:
+        notes = []
+        if f.enum:
+            notes.append("取值 " + " / ".join(f.enum))
+        if f.minimum is not None:
+            notes.append(f"≥ {format_value(f.minimum)}")
+        if f.maximum is not None:
+            notes.append(f"≤ {format_value(f.maximum)}")
+        if f.pattern:
+            notes.append(f"格式 {f.pattern}")
+        if f.description:
+            notes.append(f.description)
+        rows.append(
+            {
+                "name": f.name,
+                "title_zh": f.title_zh,
+                "title_en": f.title_en,
+                "type": f.type,
+                "type_zh": TYPE_TITLES.get(f.type, f.type),
+                "unit": f.unit or "",
+                "required": f.required,
+                "key": f.name in dataset.primary_key,
+                "notes": "；".join(notes),
+            }
+        )
+    return rows
+
+
+def _preview(out_dir: Path, dataset: Dataset, pub: Publication) -> tuple[list[str], list[list[str]]]:
+    path = publication_file(out_dir, pub, "parquet")
+    table: pa.Table | None = None
+    if path is not None:
+        pf = pq.ParquetFile(path)
+        batch = next(pf.iter_batches(batch_size=PREVIEW_ROWS), None)
+        table = pa.Table.from_batches([batch]) if batch is not None else pf.schema_arrow.empty_table()
+    else:
+        csv_path = publication_file(out_dir, pub, "csv")
+        if csv_path is not None:
+            table = read_csv(csv_path, dataset, max_rows=PREVIEW_ROWS)
+    if table is None:
+        return [], []
+    names = table.column_names
+    cols = [table.column(n).to_pylist() for n in names]
+    rows = [[format_value(c[i]) for c in cols] for i in range(min(table.num_rows, PREVIEW_ROWS))]
+    return names, rows
+
+
+def _status(dataset: Dataset, pubs: list[Publication], items: list[Any] | None = None) -> dict[str, str]:
+    """On-time status of the latest period, from the deadline rules of
+    :mod:`gongkai_etl.schedule.status` when they know the dataset; otherwise
+    "最近发布" and the publication date."""
+    latest = max(pubs, key=lambda p: _period_sort(p.period))
+    fallback = {"key": "published", "label": "最近发布", "date": latest.published_at[:10], "title": latest.published_at, "overdue": ""}
+    if not items:
+        return fallback
+    item = next((i for i in items if i.period == latest.period), None)
+    overdue = [i for i in items if i.status.value == "overdue"]
+    out = dict(fallback)
+    if item is not None:
+        out.update(
+            key=item.status.value,
+            label=item.status.title_zh,
+            date=(item.published_on.isoformat() if item.published_on else out["date"]),
+            title=f"{latest.period} 期限 due {item.due.isoformat()}"
+            + (f"，逾期 {item.days} 个{'工作日' if item.days_unit == 'working days' else '自然日'}" if item.days else ""),
+        )
+    if overdue:
+        out["overdue"] = f"另有 {len(overdue)} 期逾期未公开（最早 {min(i.period for i in overdue)}）"
+    return out
+
+
+def schedule_items(ledger: Ledger) -> dict[str, list[Any]]:
+    """Status items per dataset from :mod:`gongkai_etl.schedule.status`, as of
+    today, for the pipelines that published into this output. Empty when the
+    schedule cannot say (a pipeline file moved, no deadline rule): the pages
+    then show the publication date only."""
+    from gongkai_etl.portal.catalog import output_pipelines
+
+    try:
+        from gongkai_etl.schedule.status import pipeline_status
+    except ImportError:
+        return {}
+    out: dict[str, list[Any]] = {}
+    for pipeline in output_pipelines(ledger):
+        try:
+            items, _ = pipeline_status(pipeline, date.today())
+        except Exception:  # noqa: BLE001 - status is an extra on a page; never fail the publish over it
+            continue
+        for item in items:
+            out.setdefault(item.dataset, []).append(item)
+    return out
+
+
+@dataclass
+class DatasetView:
+    dataset: Dataset
+    pubs: list[Publication]
+    points: list[Point] = field(default_factory=list)
+    changes: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> Publication:
+        return self.pubs[-1]
+
+
+def _views(out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], cache: dict[str, Any]) -> list[DatasetView]:
+    statuses = schedule_items(ledger)
+    by_dataset: dict[str, list[Publication]] = {}
+    for pub in ledger.current_all():
+        by_dataset.setdefault(pub.dataset, []).append(pub)
+    views = []
+    for ds_id, pubs in sorted(by_dataset.items()):
+        ds = datasets.get(ds_id)
+        if ds is None:
+            continue
+        pubs = sorted(pubs, key=lambda p: _period_sort(p.period))
+        views.append(
+            DatasetView(
+                ds, pubs, headline_points(out_dir, ds, pubs, cache), load_manifest(out_dir, ds_id),
+                _status(ds, pubs, statuses.get(ds_id)),
+            )
+        )
+    return views
+
+
+# rendering -------------------------------------------------------------------------
+_env: Environment | None = None
+
+
+def env() -> Environment:
+    global _env
+    if _env is None:
+        from jinja2 import DictLoader, Environment, StrictUndefined
+
+        from gongkai_etl.portal.site_templates import TEMPLATES
+
+        _env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        _env.filters["href"] = href
+        _env.filters["human_bytes"] = human_bytes
+        _env.filters["thousands"] = lambda n: f"{int(n):,}"
+    return _env
+
+
+def _files(pub: Publication) -> list[dict[str, Any]]:
+    out = []
+    for rel in sorted(pub.files, key=lambda r: (0 if r.endswith(".csv") else 1, r)):
+        info = pub.files[rel]
+        fmt = str(info.get("format") or rel.rsplit(".", 1)[-1])
+        out.append({"rel": rel, "format": fmt, "label": FORMAT_LABELS.get(fmt, fmt.upper()), "bytes": int(info["bytes"]), "sha256": info["sha256"]})
+    return out
+
+
+def _change_row(entry: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not entry:
+        return None
+    files = sorted(entry.get("files", {}), key=lambda r: (0 if r.endswith(".csv") else 1, r))
+    return {
+        "previous_period": entry["previous_period"],
+        "counts": [(CHANGE_TITLES[k], k, entry[k]) for k in ("added", "removed", "changed")],
+        "files": [{"rel": r, "label": FORMAT_LABELS.get(r.rsplit(".", 1)[-1], r)} for r in files],
+    }
+
+
+def render_dataset(out_dir: Path, view: DatasetView, *, base_url: str = "") -> str:
+    ds = view.dataset
+    periods = []
+    for pub in reversed(view.pubs):  # newest first
+        periods.append(
+            {
+                "period": pub.period,
+                "version": pub.version,
+                "published": pub.published_at,
+                "rows": pub.rows,
+                "files": _files(pub),
+                "changes": _change_row(view.changes.get(pub.period)),
+                "reviewed_by": pub.reviewed_by,
+            }
+        )
+    chart = None
+    y_title = ""
+    if ds.headline:
+        f = ds.field(ds.headline)
+        y_title = f"{f.title_zh}（{AGG_TITLES.get(ds.headline_agg, ds.headline_agg)}{'，' + f.unit if f.unit else ''}）"
+        if view.points:
+            chart = trend_svg(view.points, y_title)
+    columns, rows = _preview(out_dir, ds, view.latest)
+    titles = {f.name: f for f in ds.fields}
+    from gongkai_etl.portal.catalog import split_bilingual, split_domain
+
+    return env().get_template("dataset.html").render(
+        generator=GENERATOR,
+        generated=now_iso(),
+        ds=ds,
+        publisher_zh=split_bilingual(ds.publisher)[0],
+        publisher_en=split_bilingual(ds.publisher)[1],
+        domain=split_domain(ds.domain),
+        cadence_zh=ds.cadence.title_zh,
+        periods=periods,
+        latest=view.latest,
+        status=view.status,
+        schema=_schema_rows(ds),
+        chart=chart,
+        y_title=y_title,
+        points=view.points,
+        preview_columns=[
+            {"name": c, "title": titles[c].title_zh if c in titles else c, "unit": (titles[c].unit or "") if c in titles else ""}
+            for c in columns
+        ],
+        preview_rows=rows,
+        preview_period=view.latest.period,
+        preview_total=view.latest.rows,
+    )
+
+
+def render_index(views: list[DatasetView], *, catalog_name: str = "catalog.json") -> str:
+    from gongkai_etl.portal.catalog import CATALOG_TITLE_EN, CATALOG_TITLE_ZH, split_domain
+
+    groups: dict[str, dict[str, Any]] = {}
+    for v in views:
+        zh, en = split_domain(v.dataset.domain or "其他 other")
+        g = groups.setdefault(zh, {"zh": zh, "en": en, "datasets": []})
+        latest = v.latest
+        downloads = [{"href": f"{v.dataset.id}/{f['rel']}", "label": f["label"]} for f in _files(latest)]
+        downloads.append({"href": f"{v.dataset.id}/datapackage.json", "label": "datapackage.json"})
+        g["datasets"].append(
+            {
+                "id": v.dataset.id,
+                "title_zh": v.dataset.title_zh,
+                "title_en": v.dataset.title_en,
+                "cadence_zh": v.dataset.cadence.title_zh,
+                "latest": latest.period,
+                "periods": len(v.pubs),
+                "status": v.status,
+                "downloads": downloads,
+                "changes": _change_row(v.changes.get(latest.period)),
+            }
+        )
+    return env().get_template("index.html").render(
+        generator=GENERATOR,
+        generated=now_iso(),
+        title_zh=CATALOG_TITLE_ZH,
+        title_en=CATALOG_TITLE_EN,
+        groups=sorted(groups.values(), key=lambda g: g["zh"]),
+        count=len(views),
+        catalog=catalog_name,
+    )
+
+
+# writing ---------------------------------------------------------------------------
+def _cache_path(out_dir: Path) -> Path:
+    return Home(out_dir).site_cache
+
+
+def _load_cache(out_dir: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads(_cache_path(out_dir).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_site(
+    out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], *, base_url: str = "", catalog_name: str = "catalog.json"
+) -> tuple[list[Path], Path]:
+    """Write every dataset page (``<out>/<dataset>/index.html``), then
+    ``<out>/index.html``; each atomically. Returns (pages, index)."""
+    cache = _load_cache(out_dir)
+    views = _views(out_dir, ledger, datasets, cache)
+    pages = []
+    for v in views:
+        path = out_dir / v.dataset.id / "index.html"
+        atomic_write_bytes(path, render_dataset(out_dir, v, base_url=base_url).encode("utf-8"))
+        pages.append(path)
+    atomic_write_json(_cache_path(out_dir), cache)
+    index = out_dir / "index.html"
+    atomic_write_bytes(index, render_index(views, catalog_name=catalog_name).encode("utf-8"))
+    return pages, index
+
+
+def is_generated_site(out_dir: Path) -> bool:
+    """Whether ``<out>/index.html`` is a page this module wrote."""
+    try:
+        with open(out_dir / "index.html", encoding="utf-8", errors="replace") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return 'name="generator" content="gongkai-etl' in head

@@ -1,0 +1,233 @@
+"""Staging and all-or-nothing publishing of one dataset-period.
+
+A run writes into ``.gongkai/staging/<run>/<dataset>/<period>/``. A finished
+stage becomes an immutable version folder ``.gongkai/versions/<dataset>/<period>/v<N>/``
+by one directory rename. Publishing then records an intent journal, puts each
+file of the version in place with one atomic rename, records the publication in
+the ledger, rewrites ``datapackage.json`` atomically and removes the journal.
+
+A run killed while publishing leaves every published file whole (old or new);
+the next command that opens the output replays the journal, so the period ends
+fully on the new version. Replaced versions stay in ``versions/`` for
+``etl restore``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gongkai_etl.datasets import Dataset
+from gongkai_etl.ledger import Ledger, Publication, now_iso
+from gongkai_etl.files import atomic_write_json, failpoint, fsync_dir, place_file, sha256_file, write_error
+
+#: Called after every publish with (output dir, ledger); the catalog hangs here.
+AfterPublish = Callable[[Path, Ledger], None]
+_after_publish: list[AfterPublish] = []
+
+
+def on_publish(fn: AfterPublish) -> AfterPublish:
+    """Register a function run after each publish (catalog, site)."""
+    _after_publish.append(fn)
+    return fn
+
+
+@dataclass
+class StagedVersion:
+    """A finished staging folder of one dataset-period, not yet published."""
+
+    dataset: str
+    period: str
+    dir: Path
+    rows: int
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # rel path -> sha256, bytes, format
+    input_hash: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        for rel in sorted(self.files):
+            h.update(rel.encode())
+            h.update(self.files[rel]["sha256"].encode())
+        return h.hexdigest()
+
+
+def combined_input_hash(inputs: dict[str, str]) -> str:
+    """One hash over a run's raw inputs (location -> sha256): ``StagedVersion.input_hash``.
+
+    The runner records it when it stages; approval recomputes it from the review's
+    inputs to see that nothing changed since, so both must use this one function."""
+    h = hashlib.sha256()
+    for k in sorted(inputs):
+        h.update(inputs[k].encode())
+    return h.hexdigest()
+
+
+def finish_stage(staged: StagedVersion) -> StagedVersion:
+    """Hash the staged files and write their manifest."""
+    for rel, info in staged.files.items():
+        path = staged.dir / rel
+        if not info.get("sha256"):  # a writer that hashed as it wrote saves a read
+            info["sha256"] = sha256_file(path)
+        info["bytes"] = path.stat().st_size
+    manifest = {
+        "dataset": staged.dataset,
+        "period": staged.period,
+        "rows": staged.rows,
+        "files": staged.files,
+        "input_hash": staged.input_hash,
+        "content_hash": staged.content_hash,
+        "meta": staged.meta,
+    }
+    atomic_write_json(staged.dir / "manifest.json", manifest)
+    return staged
+
+
+def load_stage(path: Path) -> StagedVersion:
+    doc = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    return StagedVersion(doc["dataset"], doc["period"], path, doc["rows"], doc["files"], doc.get("input_hash", ""), doc.get("meta", {}))
+
+
+def is_unchanged(ledger: Ledger, staged: StagedVersion) -> bool:
+    current = ledger.current(staged.dataset, staged.period)
+    return current is not None and current.content_hash == staged.content_hash
+
+
+def publish_period(
+    home: Home,
+    ledger: Ledger,
+    dataset: Dataset,
+    staged: StagedVersion,
+    *,
+    run_id: str | None,
+    pipeline: str | None,
+    review: dict[str, str] | None = None,
+    published_on: str | None = None,
+) -> int | None:
+    """Publish a staged dataset-period; return its version, or None when the
+    content equals what is already published (nothing is written then)."""
+    if is_unchanged(ledger, staged):
+        shutil.rmtree(staged.dir, ignore_errors=True)
+        return None
+    version = ledger.next_version(staged.dataset, staged.period)
+    vdir = home.version_dir(staged.dataset, staged.period, version)
+    try:
+        vdir.parent.mkdir(parents=True, exist_ok=True)
+        if vdir.exists():  # left by a run killed between rename and ledger: an orphan
+            shutil.rmtree(vdir)
+        os.rename(staged.dir, vdir)
+        fsync_dir(vdir.parent)
+        failpoint("publish:after-version-rename")
+    except OSError as exc:
+        raise write_error("无法保存版本 (cannot keep the staged version)", exc, dataset=staged.dataset, period=staged.period) from None
+    staged.dir = vdir
+    pub = Publication(
+        dataset=staged.dataset,
+        period=staged.period,
+        version=version,
+        run_id=run_id,
+        pipeline=pipeline,
+        published_at=now_iso(),
+        content_hash=staged.content_hash,
+        input_hash=staged.input_hash,
+        files=staged.files,
+        rows=staged.rows,
+        current=True,
+        reviewed_by=(review or {}).get("by"),
+        reviewed_at=(review or {}).get("at"),
+        review_note=(review or {}).get("note"),
+        published_on=published_on,
+    )
+    install_version(home, ledger, dataset, pub, vdir)
+    return version
+
+
+def install_version(home: Home, ledger: Ledger, dataset: Dataset, pub: Publication, vdir: Path) -> None:
+    """Journal, place files, record, rewrite datapackage.json, drop the journal."""
+    journal = home.journal_dir / f"{pub.dataset}__{pub.period}.json"
+    entry = {"version_dir": str(vdir), "publication": pub.__dict__}
+    atomic_write_json(journal, entry)
+    failpoint("publish:after-journal")
+    _replay(home, ledger, dataset, entry)
+    journal.unlink(missing_ok=True)
+
+
+def _replay(home: Home, ledger: Ledger, dataset: Dataset, entry: dict[str, Any]) -> None:
+    pub = Publication(**entry["publication"])
+    vdir = Path(entry["version_dir"])
+    ddir = home.dataset_dir(pub.dataset)
+    try:
+        for i, rel in enumerate(sorted(pub.files)):
+            place_file(vdir / rel, ddir / rel, home.tmp)
+            if i < len(pub.files) - 1:
+                failpoint("publish:between-files")
+    except OSError as exc:
+        raise write_error(
+            "发布写入失败；已写入日志，下次运行将完成此次发布 (publishing failed part way; the journal is kept and "
+            "the next command finishes this publish, every file is whole meanwhile)",
+            exc,
+            dataset=pub.dataset,
+            period=pub.period,
+        ) from None
+    failpoint("publish:before-ledger")
+    ledger.record_publication(pub)
+    failpoint("publish:after-ledger")
+    from gongkai_etl.portal.datapackage import write_datapackage
+
+    write_datapackage(home, ledger, dataset)
+    failpoint("publish:after-datapackage")
+    import gongkai_etl.portal.catalog  # noqa: F401  built-in after-publish step, registered on first import
+
+    for fn in _after_publish:
+        fn(home.out, ledger)
+    from gongkai_etl.publish.objectstore import sync_output
+
+    sync_output(home.out, ledger)  # an s3:// output: upload the version, then move its pointer
+    failpoint("publish:after-hooks")
+
+
+def recover(home: Home, ledger: Ledger, datasets: dict[str, Dataset]) -> list[str]:
+    """Finish publishes a killed run left half done; return what was finished."""
+    done: list[str] = []
+    if not home.journal_dir.exists():
+        return done
+    for journal in sorted(home.journal_dir.glob("*.json")):
+        try:
+            entry = json.loads(journal.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            journal.unlink(missing_ok=True)  # written atomically, so this is not ours
+            continue
+        ds = datasets.get(entry["publication"]["dataset"])
+        if ds is None or not Path(entry["version_dir"]).exists():
+            continue
+        _replay(home, ledger, ds, entry)
+        journal.unlink(missing_ok=True)
+        done.append(f"{ds.id} {entry['publication']['period']}")
+    return done
+
+
+def clean_staging(home: Home, max_age_seconds: float = 86400) -> None:
+    """Remove staging folders that killed runs left behind.
+
+    Only old ones: a folder of a run still going in another process (another
+    pipeline publishing to the same output) must not vanish under it.
+    """
+    import time
+
+    root = home.staging_root
+    if not root.exists():
+        return
+    limit = time.time() - max_age_seconds
+    for run_dir in root.iterdir():
+        try:
+            if run_dir.stat().st_mtime < limit:
+                shutil.rmtree(run_dir, ignore_errors=True)
+        except OSError:
+            continue

@@ -1,0 +1,236 @@
+"""Scale-out: stage (pipeline, period) units on dask.distributed workers, publish here.
+
+``etl run --executor dask --scheduler ADDRESS`` or ``--executor local --workers N``.
+
+Who does what:
+
+* A **worker** runs :func:`stage_unit` for one (pipeline file, period, run id): it
+  re-loads the pipeline and the plugins, then extract -> normalize -> validate ->
+  protect -> stage into the run's staging folder ``<out>/.gongkai/staging/<run>/...``
+  exactly as an in-process run does. It opens the ledger read-only (a source's
+  cross-period checks read the published previous period) and never writes it.
+  It returns a picklable :class:`StagedUnit`: staged paths, hashes, outcome
+  counts, input hashes, and the reporter events to replay.
+* The **coordinator** (the ``etl`` process) keeps one thread per pipeline, under
+  that pipeline's lock. The thread runs the ordinary :meth:`Runner.run`; its
+  ``stager`` submits each period to the cluster and waits for it, then the
+  runner publishes (or holds for review) and writes the ledger exactly as a
+  local run, one pipeline at a time (``publish_lock``).
+
+Ordering: units of different pipelines run in parallel; the periods of one
+pipeline run in order, and period N is published before period N+1 is
+submitted, so a source's cross-period checks see the previous period. (A
+pipeline's periods are therefore not parallel: honest and simple.)
+
+Workers must see the same paths as the coordinator (one machine, or a shared
+file system): inputs, the output folder and its ``.gongkai`` state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from gongkai_etl.errors import ConfigError, GongkaiError, PublishError
+from gongkai_etl.publish.publish import StagedVersion
+from gongkai_etl.report import PeriodOutcome, StageInfo
+
+EXECUTORS = ("local", "dask")
+
+
+@dataclass
+class StagedUnit:
+    """What a worker hands back for one (pipeline, period): picklable, no open files."""
+
+    pipeline_file: str
+    period: str
+    run_id: str
+    outcome: PeriodOutcome
+    staged: dict[str, StagedVersion] | None
+    input_hashes: dict[str, str] = field(default_factory=dict)
+    fingerprint: str | None = None
+    events: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
+    #: a fatal (environment) error of the worker: message, exit code, errno
+    fatal: tuple[str, int, int | None] | None = None
+
+    def adopt(self, runner: Any, ctx: Any, datasets: list[Any], runs: dict[str, Any], outcome: PeriodOutcome) -> dict[str, StagedVersion]:
+        """Coordinator side: rebuild the runner's per-dataset state from this unit."""
+        from gongkai_etl.run.runner import _DatasetRun
+
+        for event in self.events:
+            getattr(runner.reporter, event[0])(*event[1], **event[2])
+        ctx.input_hashes.update(self.input_hashes)
+        outcome.excluded_rows = self.outcome.excluded_rows
+        by_id = {d.dataset: d for d in self.outcome.datasets}
+        staged = self.staged or {}
+        for d in datasets:
+            if d.id not in staged:
+                continue
+            sv = staged[d.id]
+            runs[d.id] = _DatasetRun(d, d.arrow_schema(), Path(sv.dir), by_id[d.id])
+        return staged
+
+
+class _RecordingReporter:
+    """Keeps a worker's reporter calls; the coordinator replays them in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def stage(self, info: StageInfo) -> None:
+        self.events.append(("stage", (info,), {}))
+
+    def note(self, message: str, **fields: object) -> None:
+        self.events.append(("note", (message,), dict(fields)))
+
+    def warn(self, message: str, **fields: object) -> None:
+        self.events.append(("warn", (message,), dict(fields)))
+
+    def period_done(self, outcome: PeriodOutcome) -> None:
+        pass
+
+
+class ReadOnlyLedger:
+    """The ledger as a worker sees it: reads only. A write is a bug, and says so."""
+
+    _READS = frozenset({"current", "current_all", "versions", "runs", "input_check", "timeliness", "schema_version", "path"})
+
+    def __init__(self, ledger: Any) -> None:
+        self._ledger = ledger
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._READS:
+            return getattr(self._ledger, name)
+        raise RuntimeError(f"a worker must not write the ledger (Ledger.{name})")
+
+    def close(self) -> None:
+        self._ledger.close()
+
+
+def stage_unit(pipeline_file: str, period_key: str, run_id: str, as_of: str | None = None) -> StagedUnit:
+    """Worker side: stage one period of one pipeline; never publish, never write the ledger."""
+    from gongkai_etl.ledger import Ledger
+    from gongkai_etl.periods import Period
+    from gongkai_etl.run.runner import Runner
+    from gongkai_etl.spec import load_pipeline
+
+    pipeline = load_pipeline(Path(pipeline_file))
+    reporter = _RecordingReporter()
+    runner = Runner(pipeline, reporter)
+    runner.run_id = run_id
+    runner.as_of = date.fromisoformat(as_of) if as_of else None
+    runner.stage_only = True
+    period = Period.parse(period_key)
+    hashes: dict[str, str] = {}
+    unit = StagedUnit(pipeline_file, period_key, run_id, PeriodOutcome(pipeline.id, period_key), None)
+    ledger = ReadOnlyLedger(Ledger(runner.home.ledger))
+    try:
+        unit.outcome = runner.run_period(period, ledger, hashes)  # type: ignore[arg-type]
+    except GongkaiError as exc:
+        unit.fatal = (str(exc), int(exc.exit_code), getattr(exc, "os_errno", None))
+        unit.outcome.error = str(exc)
+        unit.outcome.exit_code = int(exc.exit_code)
+    finally:
+        ledger.close()
+    staged, fingerprint = runner.staged_units.get(period_key, (None, None))
+    unit.staged = staged if not unit.outcome.error else None
+    unit.fingerprint = fingerprint
+    unit.input_hashes = hashes
+    unit.events = reporter.events
+    return unit
+
+
+class Executor:
+    """A dask client (own LocalCluster or a remote scheduler) and the coordinator's threads."""
+
+    def __init__(self, kind: str, scheduler: str | None = None, workers: int | None = None) -> None:
+        if kind not in EXECUTORS:
+            raise ConfigError(f"--executor: expected one of {', '.join(EXECUTORS)}, got {kind!r}")
+        if kind == "dask" and not scheduler:
+            raise ConfigError("--executor dask 需要 --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+        if kind == "local" and scheduler:
+            raise ConfigError("--scheduler 只用于 --executor dask (--scheduler goes with --executor dask)")
+        if workers is not None and workers < 1:
+            raise ConfigError(f"--workers: expected at least 1, got {workers}")
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise ConfigError('--executor 需要 dask (install "dask[distributed]")') from None
+        self.cluster = None
+        try:
+            if kind == "local":
+                self.cluster = LocalCluster(
+                    n_workers=workers or os.cpu_count() or 1, processes=True, threads_per_worker=1, dashboard_address=None
+                )
+                self.client = Client(self.cluster)
+            else:
+                self.client = Client(scheduler, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            if self.cluster is not None:
+                self.cluster.close()
+            raise ConfigError(f"无法连接 dask 调度器 (cannot reach the dask scheduler {scheduler}): {exc}") from None
+        self.publish_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def attach(self, runner: Any) -> None:
+        """Make ``runner`` stage its periods on the cluster and publish here."""
+        from gongkai_etl.run.context import local_salt
+
+        if not os.environ.get(runner.pipeline.salt_env):
+            local_salt(runner.home)  # made once here, so every worker hashes with the same salt
+        client = self.client
+        as_of = runner.as_of.isoformat() if runner.as_of else None
+
+        def stager(period: Any) -> StagedUnit:
+            future = client.submit(stage_unit, str(runner.pipeline.file), period.key, runner.run_id, as_of, pure=False)
+            unit: StagedUnit = future.result()
+            if unit.fatal is not None:
+                message, code, err = unit.fatal
+                exc = PublishError(message)
+                exc.os_errno = err  # type: ignore[attr-defined]
+                raise exc
+            return unit
+
+        runner.stager = stager
+        runner.publish_lock = self.publish_lock
+
+    def map(self, runners: list[Any], fn: Callable[[Any], int]) -> list[int]:
+        """``fn(runner)`` for every runner in its own coordinator thread; the first
+        exception (in runner order) is raised after all have finished."""
+        from gongkai_etl.ledger import Ledger
+        from gongkai_etl.publish.publish import recover
+
+        for runner in runners:  # finish interrupted publishes once, before threads race for them
+            runner.home.state.mkdir(parents=True, exist_ok=True)
+            ledger = Ledger(runner.home.ledger)
+            try:
+                recover(runner.home, ledger, {d.id: d for d in runner.registry_datasets()})
+            finally:
+                ledger.close()
+            self.attach(runner)
+        with ThreadPoolExecutor(max_workers=max(1, len(runners)), thread_name_prefix="gongkai-pipeline") as pool:
+            futures = [pool.submit(fn, r) for r in runners]
+        results: list[int] = []
+        for f in futures:
+            results.append(f.result())
+        return results
+
+
+@contextlib.contextmanager
+def open_executor(kind: str, scheduler: str | None, workers: int | None) -> Iterator[Executor]:
+    ex = Executor(kind, scheduler, workers)
+    try:
+        yield ex
+    finally:
+        ex.close()

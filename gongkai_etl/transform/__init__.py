@@ -1,1 +1,0 @@
-"""Transform stage: scalar normalizers (``normalize``) and their columnar twin (``columns``)."""

@@ -1,0 +1,48 @@
+"""The runner's extract thread: order, errors and early stops reach the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+
+from gongkai_etl.errors import InputError
+from gongkai_etl.run.runner import _read_ahead
+
+
+def _ctx() -> SimpleNamespace:
+    return SimpleNamespace(extract_seconds=0.0)
+
+
+def test_batches_arrive_in_order() -> None:
+    ctx = _ctx()
+    assert list(_read_ahead(iter(range(100)), ctx)) == list(range(100))  # type: ignore[arg-type]
+    assert ctx.extract_seconds >= 0.0
+
+
+def test_a_source_error_is_raised_in_the_caller() -> None:
+    def source() -> Iterator[int]:
+        yield 1
+        raise InputError("输入文件不存在 (input file not found)", file="x.csv")
+
+    got = []
+    with pytest.raises(InputError, match="input file not found"):
+        for b in _read_ahead(source(), _ctx()):  # type: ignore[arg-type]
+            got.append(b)
+    assert got == [1]
+
+
+def test_stopping_early_closes_the_source() -> None:
+    closed = []
+
+    def source() -> Iterator[int]:
+        try:
+            yield from range(1000)
+        finally:
+            closed.append(True)
+
+    gen = _read_ahead(source(), _ctx())  # type: ignore[arg-type]
+    assert next(gen) == 0
+    gen.close()  # the caller gave up (an error of its own)
+    assert closed == [True]
