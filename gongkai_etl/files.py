@@ -6,6 +6,7 @@ import errno
 import hashlib
 import json
 import os
+import sqlite3
 import signal
 import tempfile
 from pathlib import Path
@@ -158,3 +159,32 @@ def place_file(source: Path, target: Path, tmp_dir: Path) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def environment_error(exc: OSError | sqlite3.Error, message: str, file: Path | None = None, **where: Any) -> PublishError:
+    """A write failure of the output's file system (full, read-only, ...) as a
+    PublishError that stops the run; sqlite's own errors count as such."""
+    if isinstance(exc, OSError):
+        return write_error(message, exc, file, **where)
+    hint = _fs_hint(file) if file is not None else ""
+    err = PublishError(f"{message}: 台账 ledger: {exc}{hint}", file=file, **where)
+    err.os_errno = errno.EIO  # type: ignore[attr-defined]
+    return err
+
+
+def _fs_hint(path: Path) -> str:
+    """Why sqlite's terse 'disk I/O error' / 'unable to open database file' probably happened."""
+    for probe in (path, *path.parents):
+        if probe.exists():
+            break
+    else:
+        return ""
+    try:
+        st = os.statvfs(probe)
+    except OSError:
+        return ""
+    if st.f_flag & os.ST_RDONLY:
+        return " (Read-only file system)"
+    if st.f_bavail * st.f_frsize < (1 << 20):
+        return f" (No space left on device: {st.f_bavail * st.f_frsize // 1024} KiB free)"
+    return ""

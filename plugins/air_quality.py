@@ -57,7 +57,8 @@ from gongkai_etl.divisions import DISTRICT_CODE, DISTRICT_NAME, division_code
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl.periods import Cadence
 from gongkai_etl.values import convert_unit, parse_decimal, unit_exponent
-from gongkai_etl.validate.validate import check_unique, normalize_and_validate
+from gongkai_etl.validate.constraints import normalize_and_validate
+from gongkai_etl.validate.unique import check_unique
 from gongkai_etl_plugins import aqi
 
 PUBLISHER = "北京市朝阳区环境保护局 (Chaoyang District Environmental Protection Bureau)"

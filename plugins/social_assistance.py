@@ -31,7 +31,7 @@ from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Cadence, Period
 from gongkai_etl.protect.pii import ID18_CHECK_CHARS, ID18_WEIGHTS, id18_check_char, mask_id
-from gongkai_etl.normalize.columns import one_array, string_payload
+from gongkai_etl.arrowtext import one_array, string_payload
 from gongkai_etl.protect.keys import salted_key_array
 
 PUBLISHER = "北京市朝阳区民政局 (Chaoyang District Civil Affairs Bureau)"

@@ -41,7 +41,7 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_code
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl.periods import Cadence
-from gongkai_etl.validate.validate import normalize_and_validate
+from gongkai_etl.validate.constraints import normalize_and_validate
 
 PUBLISHER = "北京市朝阳区水务局 (Chaoyang District Water Authority)"
 DOMAIN = "黑臭水体 black and odorous water bodies"

@@ -51,12 +51,16 @@ def checkout(rev: str | None, where: Path) -> Path:
 def run_pipelines(tree: Path, env_dir: Path) -> Path:
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "-q", str(tree)], check=True)
+    pip = subprocess.run([str(py), "-m", "pip", "install", "-q", str(tree)], capture_output=True, text=True)
+    if pip.returncode:
+        sys.exit(f"pip install {tree} failed:\n{pip.stderr}")
     env = {**os.environ, "GONGKAI_SALT": SALT}
     env.pop("VIRTUAL_ENV", None)
     result = subprocess.run([str(env_dir / "bin" / "etl"), "run", "pipelines/", "--as-of", AS_OF],
                             cwd=tree, env=env, capture_output=True, text=True)
     print(f"  etl run in {tree.name}: exit {result.returncode}")
+    if result.returncode not in (0, 1):  # 1: a planted dirty row over a limit is still a publication
+        print(result.stderr[-2000:])
     return tree / "output"
 
 

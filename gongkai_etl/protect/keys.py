@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from cryptography.hazmat.primitives import cmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from gongkai_etl.normalize.columns import byte_matrix, one_array, string_payload
+from gongkai_etl.arrowtext import byte_matrix, one_array, string_payload
 
 _LABEL = b"gongkai-etl salted key v2\x00"
 # Byte -> its two hex digits, as one uint16 in memory order: one gather per byte.

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai_etl.errors import ConfigError
-from gongkai_etl.normalize.columns import one_array, string_payload
+from gongkai_etl.arrowtext import one_array, string_payload
 from gongkai_etl.protect.pii import (
     KEY_SEP,
     PiiKind,

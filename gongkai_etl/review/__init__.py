@@ -51,7 +51,8 @@ from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError, DataError, GongkaiError, WaitingForReview
 from gongkai_etl.ledger import Ledger, now_iso
 from gongkai_etl.files import sha256_file
-from gongkai_etl.publish.publish import StagedVersion, combined_input_hash, is_unchanged, load_stage, publish_period, recover
+from gongkai_etl.publish.publish import is_unchanged, publish_period, recover
+from gongkai_etl.stage.staged import StagedVersion, combined_input_hash, load_stage
 from gongkai_etl.home import Home
 from gongkai_etl.periods import Period
 from gongkai_etl.report import DatasetOutcome, Reporter, StageInfo

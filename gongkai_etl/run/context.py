@@ -20,7 +20,7 @@ from gongkai_etl.extract.archive import archive_input
 from gongkai_etl.extract.headers import match_columns
 from gongkai_etl.extract.http_reader import STATE_DIR_OPTION
 from gongkai_etl.ledger import Ledger
-from gongkai_etl.publish.publish import failpoint
+from gongkai_etl.files import failpoint
 from gongkai_etl.home import Home
 from gongkai_etl.periods import Period
 from gongkai_etl.plugins import Registry

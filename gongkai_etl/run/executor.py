@@ -39,8 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.errors import ConfigError, GongkaiError, PublishError
-from gongkai_etl.publish.publish import StagedVersion
-from gongkai_etl.report import PeriodOutcome, StageInfo
+from gongkai_etl.stage.staged import StagedVersion
+from gongkai_etl.report import DatasetOutcome, PeriodOutcome, Reporter, StageInfo
+from gongkai_etl.run.context import RunContext
 
 EXECUTORS = ("local", "dask")
 
@@ -60,21 +61,32 @@ class StagedUnit:
     #: a fatal (environment) error of the worker: message, exit code, errno
     fatal: tuple[str, int, int | None] | None = None
 
-    def adopt(self, runner: Any, ctx: Any, datasets: list[Any], runs: dict[str, Any], outcome: PeriodOutcome) -> dict[str, StagedVersion]:
-        """Coordinator side: rebuild the runner's per-dataset state from this unit."""
-        from gongkai_etl.run.runner import _DatasetRun
-
+    def replay(self, reporter: Reporter) -> None:
+        """Tell the coordinator's reporter what the worker's reporter was told."""
         for event in self.events:
-            getattr(runner.reporter, event[0])(*event[1], **event[2])
+            getattr(reporter, event[0])(*event[1], **event[2])
+
+    def adopt(
+        self,
+        reporter: Reporter,
+        ctx: RunContext,
+        outcome: PeriodOutcome,
+        outcomes: dict[str, DatasetOutcome],
+        stage_dirs: dict[str, Path],
+    ) -> dict[str, StagedVersion]:
+        """Coordinator side: take over what the worker staged, for publishing.
+
+        Fills ``outcomes`` and ``stage_dirs`` (dataset id -> ...) the way a local
+        staging would, and returns the staged versions."""
+        self.replay(reporter)
         ctx.input_hashes.update(self.input_hashes)
         outcome.excluded_rows = self.outcome.excluded_rows
         by_id = {d.dataset: d for d in self.outcome.datasets}
         staged = self.staged or {}
-        for d in datasets:
-            if d.id not in staged:
-                continue
-            sv = staged[d.id]
-            runs[d.id] = _DatasetRun(d, d.arrow_schema(), Path(sv.dir), by_id[d.id])
+        for d in ctx.datasets:
+            if d.id in staged:
+                outcomes[d.id] = by_id[d.id]
+                stage_dirs[d.id] = Path(staged[d.id].dir)
         return staged
 
 

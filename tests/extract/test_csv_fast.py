@@ -16,7 +16,7 @@ from gongkai_etl.contracts import ROW_COLUMN, RawTable
 from gongkai_etl.extract import csv_reader
 from gongkai_etl.extract.csv_reader import CsvReader
 from gongkai_etl.extract.headers import TOTAL_ROW
-from gongkai_etl.normalize.columns import payload_holds, string_payload
+from gongkai_etl.arrowtext import payload_holds, string_payload
 
 WHITESPACE = " \t\x0b\x0c\r\x1c\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\u180e\ufeff\u200b"
 CELL = st.one_of(

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gongkai_etl.datasets import Field
+from gongkai_etl import arrowtext
 from gongkai_etl.normalize import columns
 from gongkai_etl import values as nz
 from gongkai_etl.normalize.columns import normalize_column
@@ -104,7 +105,7 @@ def test_clean_matches_every_kernel(values: list[str | None], cut: int) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=TEXT_CHARS, max_size=40))
 def test_rare_chars_finds_exactly_the_rare_characters(text: str) -> None:
-    data, _ = columns.string_payload(pa.array([text]))
+    data, _ = arrowtext.string_payload(pa.array([text]))
     assert columns._rare_chars(data) == {ord(c) for c in text} & columns._RARE
 
 
@@ -195,21 +196,21 @@ def test_settle_returns_what_if_else_would(rows: list[tuple[bool | None, str | N
        st.data())
 def test_byte_matrix_lays_out_any_rows(values: list[bytes], data: st.DataObject) -> None:
     arr = pa.array(values, pa.binary())
-    payload, offsets = columns.string_payload(arr)
+    payload, offsets = arrowtext.string_payload(arr)
     picked = data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=len(values))) if values else []
     for rows in (list(range(len(values))), picked):  # a whole column, then any subset in any order
         idx = np.array(rows, np.int64)
         starts, lengths = offsets[:-1][idx], (offsets[1:] - offsets[:-1])[idx]
-        got = columns.byte_matrix(payload, starts, lengths, 12)
+        got = arrowtext.byte_matrix(payload, starts, lengths, 12)
         assert [bytes(got[i, : len(values[r])]) for i, r in enumerate(rows)] == [values[r] for r in rows]
         assert all(not got[i, len(values[r]) :].any() for i, r in enumerate(rows))
 
 
 def test_byte_matrix_repeated_rows_are_not_taken_for_a_run() -> None:
     # Rows 0, 0, 2 of equal length span the bytes of rows 0..2 but are not them.
-    payload, offsets = columns.string_payload(pa.array([b"abc", b"def", b"ghi"], pa.binary()))
+    payload, offsets = arrowtext.string_payload(pa.array([b"abc", b"def", b"ghi"], pa.binary()))
     starts = offsets[:-1][[0, 0, 2]]
-    got = columns.byte_matrix(payload, starts, np.array([3, 3, 3]), 4)
+    got = arrowtext.byte_matrix(payload, starts, np.array([3, 3, 3]), 4)
     assert [bytes(r[:3]) for r in got] == [b"abc", b"abc", b"ghi"]
 
 

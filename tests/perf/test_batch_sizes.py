@@ -79,11 +79,11 @@ def _run_spilling(root: Path, raw: Path, *, fail_spill: bool = False) -> subproc
         "review: auto\n",
         encoding="utf-8",
     )
-    prelude = "from gongkai_etl.validate import validate\nvalidate.KeySet._MAX_RUN = 1024\n"
+    prelude = "from gongkai_etl.validate import keyset\nkeyset.KeySet._MAX_RUN = 1024\n"
     if fail_spill:
         prelude += ("import errno, os\n"
                     "def full(*a):\n    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
-                    "validate.os = type('os', (), {**vars(os), 'pwrite': staticmethod(full)})\n")
+                    "keyset.os = type('os', (), {**vars(os), 'pwrite': staticmethod(full)})\n")
     code = prelude + "from gongkai_etl.cli import main\nmain()\n"
     env = {**os.environ, "GONGKAI_SALT": "test-salt-not-secret"}
     return subprocess.run([sys.executable, "-c", code, "run", str(root / "dibao.yaml"), "--period", "2016-07"],

@@ -11,7 +11,8 @@ import pyarrow as pa
 from gongkai_etl.contracts import ROW_COLUMN
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.periods import Cadence
-from gongkai_etl.validate.validate import KeySet, check_unique, hash_strings
+from gongkai_etl.validate.keyset import KeySet, hash_strings
+from gongkai_etl.validate.unique import check_unique
 
 DS = Dataset(id="t", title_zh="t", title_en="t", cadence=Cadence.MONTHLY, fields=(Field("a", "a"), Field("b", "b", type="integer")), primary_key=("a", "b"))
 

@@ -26,7 +26,7 @@ from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Period
-from gongkai_etl.validate.validate import normalize_and_validate
+from gongkai_etl.validate.constraints import normalize_and_validate
 from gongkai_etl_plugins.ppp import CONTRIBUTION, PROCUREMENT_DOC, PROGRESS, PROJECT, PppSource, _doc_rows
 
 REPO = Path(__file__).resolve().parents[2]

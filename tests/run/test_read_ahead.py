@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from gongkai_etl.errors import InputError
-from gongkai_etl.run.runner import _read_ahead
+from gongkai_etl.run.read_ahead import read_ahead as _read_ahead
 
 
 def _ctx() -> SimpleNamespace:

@@ -1,5 +1,5 @@
 """KeySet (sorted runs, binary-counter merges, a slot filter) answers like a dict of
-hash -> first row; the shortcuts of validate.py agree with the computation they skip."""
+hash -> first row; the shortcuts of validate/ agree with the computation they skip."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from gongkai_etl.contracts import ROW_COLUMN
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.periods import Cadence
-from gongkai_etl.validate import validate
-from gongkai_etl.validate.validate import KeySet, check_unique
+from gongkai_etl.validate import constraints, keyset
+from gongkai_etl.validate.keyset import KeySet
+from gongkai_etl.validate.unique import check_unique
 
 EDGE = [0, 1, 2**63 - 1, 2**63, 2**64 - 2, 2**64 - 1]
 
@@ -141,7 +142,7 @@ def _reference_bounds(f: Field, typed: pa.Array) -> tuple[list[int], list[int]]:
 
 
 def _bounds(f: Field, typed: pa.Array) -> tuple[list[int], list[int]]:
-    rejects = validate._check_constraints(f, typed, typed, list(range(len(typed))), None)
+    rejects = constraints.check_constraints(f, typed, typed, list(range(len(typed))), None)
     return ([r.index for r in rejects if "最小值" in r.reason], [r.index for r in rejects if "最大值" in r.reason])
 
 
@@ -179,11 +180,11 @@ def test_pattern_on_distinct_values_matches_per_row(pool: list[str | None], n: i
     rnd = random.Random(n)
     values = pa.array([rnd.choice(pool) for _ in range(n + cut)], pa.string()).slice(cut)
     pattern = r"^(?:\d{4}-\d{2})$"
-    assert validate._match(values, pattern).equals(pc.match_substring_regex(values, pattern))
+    assert constraints._match(values, pattern).equals(pc.match_substring_regex(values, pattern))
     chunked = pa.chunked_array([values, values.slice(0, 5)])
-    assert validate._match(chunked, pattern).equals(pc.match_substring_regex(chunked, pattern))
+    assert constraints._match(chunked, pattern).equals(pc.match_substring_regex(chunked, pattern))
     distinct = pa.array([f"{i:04d}-{i % 100:02d}" for i in range(n)])
-    assert validate._match(distinct, pattern).equals(pc.match_substring_regex(distinct, pattern))
+    assert constraints._match(distinct, pattern).equals(pc.match_substring_regex(distinct, pattern))
 
 
 def _reference_hash(text: str) -> int:
@@ -209,7 +210,7 @@ def _reference_hash(text: str) -> int:
 def test_hash_strings_matches_a_per_string_reference(values: list[str], same_length: bool) -> None:
     if same_length:
         values = [v.ljust(30, "x")[:30] for v in values]
-    assert validate.hash_strings(pa.array(values)).tolist() == [_reference_hash(v) for v in values]
+    assert keyset.hash_strings(pa.array(values)).tolist() == [_reference_hash(v) for v in values]
 
 
 # --- spilled runs -----------------------------------------------------------------------
@@ -264,12 +265,12 @@ def test_key_hashes_ignore_how_a_column_is_stored() -> None:
         "n": pa.array([1, 2, None, 4]),
     })
     key = ("p", "r", "n")
-    assert validate.key_hashes(plain, key).tolist() == validate.key_hashes(stored, key).tolist()
+    assert keyset.key_hashes(plain, key).tolist() == keyset.key_hashes(stored, key).tolist()
     nulls = pa.table({"p": pa.DictionaryArray.from_arrays(pa.nulls(2, pa.int32()), pa.array([], pa.string()))})
-    assert validate.key_hashes(nulls, ("p",)).tolist() == validate.key_hashes(pa.table({"p": pa.nulls(2, pa.string())}), ("p",)).tolist()
+    assert keyset.key_hashes(nulls, ("p",)).tolist() == keyset.key_hashes(pa.table({"p": pa.nulls(2, pa.string())}), ("p",)).tolist()
     # The order of the key's columns counts: (x, y) and (y, x) are different keys.
     xy = pa.table({"a": ["x", "y"], "b": ["y", "x"]})
-    h = validate.key_hashes(xy, ("a", "b"))
+    h = keyset.key_hashes(xy, ("a", "b"))
     assert h[0] != h[1]
 
 
@@ -298,8 +299,8 @@ def test_dictionary_columns_validate_like_their_text(periods: list[str | None], 
     })
     plain = coded.set_column(0, "period", coded.column("period").cast(pa.string())).set_column(
         1, "kind", coded.column("kind").cast(pa.string()))
-    got, got_rejects = validate.normalize_and_validate(coded, CODED)
-    want, want_rejects = validate.normalize_and_validate(plain, CODED)
+    got, got_rejects = constraints.normalize_and_validate(coded, CODED)
+    want, want_rejects = constraints.normalize_and_validate(plain, CODED)
     for name in ("period", "kind", "n"):
         assert got.column(name).to_pylist() == want.column(name).to_pylist()
     key = lambda r: (r.index, r.field, r.reason)  # noqa: E731

@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai_etl.validate.validate import _all_fixed_class, _fixed_class_table, _match
+from gongkai_etl.validate.constraints import _all_fixed_class, _fixed_class_table, _match
 
 HEX32 = "^(?:[0-9a-f]{32})$"
 

@@ -1,0 +1,42 @@
+"""Validate stage: declared constraints, primary-key uniqueness and the
+source's own checks (``Source.check``); every failing row leaves the chunk
+with its reasons, for the rejects file.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyarrow as pa
+
+from gongkai_etl.normalize.table import Normalized, normalize_table
+from gongkai_etl.report import StageInfo
+from gongkai_etl.stages import Chunk, StageContext, stage_info
+from gongkai_etl.validate.constraints import check_field
+from gongkai_etl.validate.keyset import KeySet
+from gongkai_etl.validate.unique import check_unique
+
+NAME = "validate"
+
+
+def run(chunk: Chunk, ctx: StageContext) -> tuple[Chunk, StageInfo]:
+    started = time.perf_counter()
+    ds = ctx.dataset
+    normalized = chunk.handover if isinstance(chunk.handover, Normalized) else normalize_table(chunk.table, ds)
+    rejects = normalized.rejects
+    unparsed = len({r.index for r in rejects})  # counted by the normalize stage
+    for f in ds.fields:
+        rejects += check_field(f, normalized)
+    typed = normalized.table
+    if ctx.seen_keys is None:
+        ctx.seen_keys = KeySet(spill_dir=ctx.stage_dir)
+    rejects += check_unique(typed, ds, ctx.seen_keys, {r.index for r in rejects})
+    rejects += list(ctx.source.check(ctx.source_ctx, ds, typed) or ())
+    n = typed.num_rows
+    bad: set[int] = set()
+    if rejects:
+        bad = {r.index for r in rejects}
+        typed = typed.filter(pa.array([i not in bad for i in range(n)]))
+        ctx.rejects += rejects
+        ctx.outcome.rejected += len(bad)
+    return Chunk(typed), stage_info(NAME, ctx, n - unparsed, typed.num_rows, started, len(bad) - unparsed)
