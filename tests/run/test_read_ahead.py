@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -18,7 +19,20 @@ def _ctx() -> SimpleNamespace:
 def test_batches_arrive_in_order() -> None:
     ctx = _ctx()
     assert list(_read_ahead(iter(range(100)), ctx)) == list(range(100))  # type: ignore[arg-type]
-    assert ctx.extract_seconds >= 0.0
+
+
+def test_the_source_time_counts_as_extract_time() -> None:
+    """Time spent inside the source's generator is extract time; the caller's is not."""
+
+    def slow_source() -> Iterator[int]:
+        for i in range(3):
+            time.sleep(0.05)
+            yield i
+
+    ctx = _ctx()
+    for _ in _read_ahead(slow_source(), ctx):  # type: ignore[arg-type]
+        time.sleep(0.3)  # the stages' work on a batch: not extract time
+    assert 0.14 <= ctx.extract_seconds < 0.75  # the caller slept 0.9 s: none of it counts
 
 
 def test_a_source_error_is_raised_in_the_caller() -> None:
