@@ -24,7 +24,9 @@ so the layout is written down once, here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 STATE_DIR_NAME = ".gongkai"
 
@@ -119,3 +121,41 @@ class Home:
 
     def __repr__(self) -> str:
         return f"Home({str(self.out)!r})"
+
+
+# Object-store outputs -----------------------------------------------------------------
+# A pipeline whose output.dir is s3://... publishes into a local state folder that is
+# mirrored to the store after each publish (gongkai_etl.publish.objectstore).
+
+
+@dataclass
+class Target:
+    """The object store an output folder is mirrored to."""
+
+    uri: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def bucket(self) -> str:
+        return self.uri[len("s3://") :].partition("/")[0]
+
+    @property
+    def prefix(self) -> str:
+        return self.uri[len("s3://") :].partition("/")[2].strip("/")
+
+    def key(self, *parts: str) -> str:
+        """``bucket/prefix/parts...`` as pyarrow.fs names objects."""
+        return "/".join(p.strip("/") for p in (self.bucket, self.prefix, *parts) if p)
+
+
+_targets: dict[Path, Target] = {}
+
+
+def register_target(local_out: Path, uri: str, options: dict[str, Any] | None = None) -> None:
+    """The local output folder ``local_out`` is mirrored to ``uri`` (spec calls this
+    when it loads a pipeline with an s3:// output)."""
+    _targets[Path(local_out)] = Target(uri, dict(options or {}))
+
+
+def target_for(local_out: Path) -> Target | None:
+    return _targets.get(Path(local_out))

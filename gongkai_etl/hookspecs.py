@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import typer
 
     from gongkai_etl.contracts import Reader, Source, Writer
+    from gongkai_etl.home import Home
+    from gongkai_etl.ledger import Ledger, Publication
 
 hookspec = pluggy.HookspecMarker("gongkai_etl")
 
@@ -67,4 +69,21 @@ def register_commands(app: typer.Typer) -> None:
     ``app`` is the root :class:`typer.Typer`; call ``app.command()`` on it.
     Errors raised as :class:`gongkai_etl.errors.GongkaiError` are reported
     like the built-in commands' errors.
+    """
+
+
+@hookspec
+def after_publish(home: Home, ledger: Ledger, publication: Publication) -> None:
+    """Called after a dataset-period is published.
+
+    By then the version's files are in place under ``home.out`` (``home`` is
+    the output's :class:`gongkai_etl.home.Home`), the ledger records
+    ``publication`` (a :class:`gongkai_etl.ledger.Publication`: dataset,
+    period, version, files with their sha256) as current, and the dataset's
+    ``datapackage.json`` is rewritten. The same call follows an approved review,
+    an ``etl restore`` and the finishing of a publish a killed run left half
+    done. The built-in portal plugin regenerates changelogs, ``catalog.json``
+    and the site here (``trylast``, so a third party's implementation runs
+    first). An exception stops the command with its error; the publication
+    itself stands. Return nothing.
     """

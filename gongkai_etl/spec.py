@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from gongkai_etl.home import Home
+from gongkai_etl.home import Home, register_target
 from gongkai_etl.errors import ConfigError, did_you_mean
 from gongkai_etl.periods import Period, parse_periods
 
@@ -335,8 +335,6 @@ def load_pipeline(file: str | Path) -> Pipeline:
         s3=s3,
     )
     if output_uri:
-        from gongkai_etl.publish.objectstore import register_target
-
         register_target(pipeline.output_dir, output_uri, s3)
     return pipeline
 

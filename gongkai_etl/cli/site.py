@@ -27,7 +27,8 @@ LedgerOpt = Annotated[Optional[Path], typer.Option("--ledger", help="Ledger file
 
 
 def _regenerate(output: Path, ledger: Path | None, base_url: str | None, *, site: bool) -> dict[str, Any]:
-    from gongkai_etl.portal.catalog import open_output, regenerate
+    from gongkai_etl.portal.regenerate import regenerate
+    from gongkai_etl.portal.output import open_output
 
     out = output.resolve()
     led = open_output(out, ledger)
@@ -77,9 +78,9 @@ def serve(
 
 
 def _say(text: str) -> None:
-    from gongkai_etl.cli import Settings
+    from gongkai_etl.cli.app import settings
 
-    if not Settings.quiet:
+    if not settings.quiet:
         print(text)
 
 

@@ -25,37 +25,12 @@ import pyarrow.compute as pc
 from gongkai_etl.datasets import Field
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl import values as nz
-from gongkai_etl.arrowtext import one_array, payload_holds, string_payload
+from gongkai_etl.arrowtext import one_array, string_payload
+from gongkai_etl.normalize.text import any_true, as_text, clean_column, false_array, holds, is_ascii, strip_number, strip_spaces
 
 Fast = tuple[pa.Array, pa.Array]  # (typed values, rows for the slow path)
 
 
-def _re2_class(chars: str) -> str:
-    return "[" + "".join(f"\\x{{{ord(c):X}}}" for c in chars) + "]"
-
-
-def _case_variants(text: str) -> set[str]:
-    variants = {""}
-    for ch in text:
-        variants = {v + c for v in variants for c in {ch, ch.lower() if ch.isascii() else ch}}
-    return variants
-
-
-_WS_RUN = _re2_class(nz.WHITESPACE) + "+"
-_ZERO_WIDTH = _re2_class(nz.ZERO_WIDTH)
-_FW_RANGES = ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
-_FW_ALNUM = "[" + "".join(f"\\x{{{lo:X}}}-\\x{{{hi:X}}}" for lo, hi in _FW_RANGES) + "]"
-# Code points that make a kernel of _clean change a value (a lone space does not).
-_WS_CODES = frozenset(map(ord, nz.WHITESPACE)) - {ord(" ")}
-_ZW_CODES = frozenset(map(ord, nz.ZERO_WIDTH))
-_FW_CODES = frozenset(c for lo, hi in _FW_RANGES for c in range(lo, hi + 1))
-_RARE = _WS_CODES | _ZW_CODES | _FW_CODES
-_RARE_ASCII_END = max(c for c in _RARE if c < 0x80) + 1
-_RARE_LEADS = tuple(sorted({chr(c).encode()[0] for c in _RARE if c >= 0x80}))
-# ASCII upper-casing before is_in costs a copy of the column; the lower-case
-# spellings in the set give the same answer.
-_MISSING = pa.array(sorted({v for m in nz.MISSING_VALUES for v in _case_variants(m)}), pa.string())
-_MISSING_MAX_BYTES = max(len(m.encode()) for m in nz.MISSING_VALUES)
 _UNITS = "|".join(nz.COUNT_UNITS)
 _INT_GATE = rf"^[+-]?(?:\d{{1,3}}(?:,\d{{3}}){{1,5}}|\d{{1,18}})(?:\.0+)?(?:{_UNITS})?$"
 _FLOAT_GATE = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,300})(?:\.\d+)?$"
@@ -81,88 +56,6 @@ _CANON_RE = (
 )
 
 
-def _false(length: int) -> pa.Array:
-    return pa.repeat(pa.scalar(False), length)
-
-
-def _any(mask: pa.Array) -> bool:
-    return bool(pc.any(mask).as_py())
-
-
-def _rare_chars(data: np.ndarray) -> set[int]:
-    """Which code points of _RARE occur in the UTF-8 bytes ``data``.
-
-    Exact, and far cheaper than a regex pass: a lead byte never occurs inside
-    another character's encoding, so each occurrence of a rare character's lead
-    byte starts a character, and only those few are decoded.
-    """
-    found: set[int] = set(np.unique(data[data < _RARE_ASCII_END]).tolist())
-    for lead in _RARE_LEADS:
-        pos = np.flatnonzero(data == lead)
-        if not len(pos):
-            continue
-        width = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-        pos = pos[pos <= len(data) - width]
-        code = np.full(len(pos), lead & (0x7F >> width), np.int64)
-        for k in range(1, width):
-            code = (code << 6) | (data[pos + k] & 0x3F)
-        found.update(np.unique(code).tolist())
-    return found & _RARE
-
-
-def _has_double_space(data: np.ndarray) -> bool:
-    """Whether two spaces adjoin (perhaps across two values: a false alarm costs a regex pass)."""
-    spaces = np.flatnonzero(data == 0x20)
-    return len(spaces) > 1 and bool((np.diff(spaces) == 1).any())
-
-
-def _has_edge_space(data: np.ndarray, offsets: np.ndarray) -> bool:
-    """Whether a value starts or ends with a space."""
-    filled = offsets[1:] > offsets[:-1]
-    return bool((data[offsets[:-1][filled]] == 0x20).any() or (data[offsets[1:][filled] - 1] == 0x20).any())
-
-
-def _missing(text: pa.Array) -> pa.Array:
-    """Null or one of MISSING_VALUES (in any ASCII case); a column of longer values needs no lookup."""
-    shortest = pc.min(pc.binary_length(text)).as_py()
-    if shortest is None or shortest > _MISSING_MAX_BYTES:
-        return pc.is_null(text)
-    return pc.or_(pc.is_null(text), pc.is_in(text, value_set=_MISSING))
-
-
-def _clean(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """clean_text for a column: (cleaned, missing, rows left to Python).
-
-    Rows with full-width letters or digits are left as they are and flagged:
-    no kernel translates characters, and such rows are rare. Each regex pass
-    runs only when the column holds something it would change; most hold
-    nothing of the sort.
-    """
-    data, offsets = string_payload(text)
-    rare = _rare_chars(data)
-    if rare & _ZW_CODES:
-        text = pc.replace_substring_regex(text, _ZERO_WIDTH, "")
-    if rare & (_ZW_CODES | _WS_CODES) or _has_double_space(data):
-        text = pc.utf8_trim(pc.replace_substring_regex(text, _WS_RUN, " "), " ")
-    elif _has_edge_space(data, offsets):
-        text = pc.utf8_trim(text, " ")
-    if not rare & _FW_CODES:
-        return text, _missing(text), _false(len(text))
-    python_rows = pc.fill_null(pc.match_substring_regex(text, _FW_ALNUM), False)
-    return text, pc.and_not(_missing(text), python_rows), python_rows
-
-
-def _as_text(arr: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array] | None:
-    """Cleaned text of a string or numeric column, or None for other types."""
-    kind = arr.type
-    if pa.types.is_string(kind):
-        return _clean(arr)
-    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        missing = pc.is_null(arr, nan_is_null=True)  # NaN is how pandas writes an empty cell
-        return pc.cast(arr, pa.string()), missing, _false(len(arr))
-    return None
-
-
 def _nulls_nothing(values: pa.Array, good: pa.Array) -> bool:
     """Whether every row of ``values`` is ``good`` or null already."""
     return pc.all(pc.or_(good, pc.is_null(values))).as_py() is not False
@@ -183,17 +76,6 @@ def _all_slow(arr: pa.Array, out: pa.DataType) -> Fast:
     return pa.nulls(len(arr), out), pc.is_valid(arr)
 
 
-def _holds(text: pa.Array, char: str) -> bool:
-    """Whether some value (or the bytes behind a null) holds ``char``: a byte
-    scan, to skip a kernel that would change nothing."""
-    return payload_holds(string_payload(text)[0], char)
-
-
-def _is_ascii(text: pa.Array) -> bool:
-    data = string_payload(text)[0]
-    return not len(data) or int(data.max()) < 0x80
-
-
 def _plain_digits(text: pa.Array) -> pa.Array | None:
     """What the _INT_GATE regex answers, for a column of plain ASCII digits (counts
     of people, households): 1 to 18 digits is good, an empty or null cell is not.
@@ -209,16 +91,6 @@ def _plain_digits(text: pa.Array) -> pa.Array | None:
     return pa.array(good)
 
 
-def _strip_spaces(text: pa.Array) -> pa.Array:
-    return pc.replace_substring(text, " ", "") if _holds(text, " ") else text
-
-
-def _strip_number(text: pa.Array) -> pa.Array:
-    if _holds(text, ","):
-        text = pc.replace_substring(text, ",", "")
-    return pc.replace_substring_regex(text, r"^\+", "") if _holds(text, "+") else text
-
-
 def _fast_string(arr: pa.Array, field: Field, shift: int) -> Fast:
     try:
         text = arr if pa.types.is_string(arr.type) else pc.cast(arr, pa.string())
@@ -226,7 +98,7 @@ def _fast_string(arr: pa.Array, field: Field, shift: int) -> Fast:
         return _all_slow(arr, pa.string())
     if pa.types.is_floating(arr.type):  # NaN is pandas' empty cell, not the text 'nan'
         text = pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.string()), text)
-    cleaned, missing, python_rows = _clean(text)
+    cleaned, missing, python_rows = clean_column(text)
     return _settle(cleaned, pc.invert(pc.or_(python_rows, missing)), missing, pa.string())
 
 
@@ -235,23 +107,23 @@ def _fast_integer(arr: pa.Array, field: Field, shift: int) -> Fast:
         ints, missing = arr.cast(pa.int64()), pc.is_null(arr)
         good = pc.is_valid(ints)
     else:
-        prepared = _as_text(arr)
+        prepared = as_text(arr)
         if prepared is None:
             return _all_slow(arr, pa.int64())
         cleaned, missing, _ = prepared
-        compact = _strip_spaces(cleaned)
+        compact = strip_spaces(cleaned)
         good = _plain_digits(compact)
         if good is None:
             good = pc.fill_null(pc.match_substring_regex(compact, _INT_GATE), False)
         digits = compact
-        if _holds(compact, ".") or not _is_ascii(compact):  # the units are not ASCII
+        if holds(compact, ".") or not is_ascii(compact):  # the units are not ASCII
             digits = pc.replace_substring_regex(compact, rf"(?:\.0+)?(?:{_UNITS})?$", "")
-        ints = pc.cast(_where_good(good, _strip_number(digits)), pa.int64())
+        ints = pc.cast(_where_good(good, strip_number(digits)), pa.int64())
     if shift > 0:
         try:
             ints = pc.multiply_checked(ints, 10**shift)
         except pa.ArrowInvalid:  # overflow somewhere: let the scalar parser say where
-            good = _false(len(ints))
+            good = false_array(len(ints))
     elif shift < 0:
         factor = 10**-shift
         whole = pc.divide(ints, factor)  # truncates; exact only for multiples
@@ -266,13 +138,13 @@ def _fast_number(arr: pa.Array, field: Field, shift: int) -> Fast:
         missing = pc.is_null(floats, nan_is_null=True)
         good = pc.and_(pc.is_finite(floats), pc.less(pc.abs(floats), 1e300))
     else:
-        prepared = _as_text(arr)
+        prepared = as_text(arr)
         if prepared is None:
             return _all_slow(arr, pa.float64())
         cleaned, missing, _ = prepared
-        compact = _strip_spaces(cleaned)
+        compact = strip_spaces(cleaned)
         good = pc.fill_null(pc.match_substring_regex(compact, _FLOAT_GATE), False)
-        floats = pc.cast(_where_good(good, _strip_number(compact)), pa.float64())
+        floats = pc.cast(_where_good(good, strip_number(compact)), pa.float64())
     # The scalar path applies the very same float operation (see _scalar_number).
     if shift > 0:
         floats = pc.multiply(floats, float(10**shift))
@@ -283,7 +155,7 @@ def _fast_number(arr: pa.Array, field: Field, shift: int) -> Fast:
 
 def _fast_decimal(arr: pa.Array, field: Field, shift: int) -> Fast:
     out = field.arrow_type
-    prepared = _as_text(arr)
+    prepared = as_text(arr)
     # Parse at a wider scale, then move the decimal point by reinterpreting the
     # unscaled integers at another scale: an exact conversion, no arithmetic.
     wide = min(field.scale + 6 + max(shift, 0), 38 + min(shift, 0))
@@ -291,14 +163,14 @@ def _fast_decimal(arr: pa.Array, field: Field, shift: int) -> Fast:
     if prepared is None or wide < max(shift, 0) or int_digits < 1:
         return _all_slow(arr, out)
     cleaned, missing, _ = prepared
-    compact = _strip_spaces(cleaned)
+    compact = strip_spaces(cleaned)
     groups = max((int_digits - 3) // 3, 1)
     gate = rf"^[+-]?(?:\d{{1,3}}(?:,\d{{3}}){{1,{groups}}}|\d{{1,{int_digits}}})(?:\.\d{{1,{wide}}})?$"
     good = pc.fill_null(pc.match_substring_regex(compact, gate), False)
     at_scale = _decimal_at_scale(compact, good, field) if shift == 0 else None
     try:
         if at_scale is None:
-            parsed = pc.cast(_where_good(good, _strip_number(compact)), pa.decimal128(38, wide))
+            parsed = pc.cast(_where_good(good, strip_number(compact)), pa.decimal128(38, wide))
             moved = pa.Array.from_buffers(
                 pa.decimal128(38, wide - shift), len(parsed), parsed.buffers(), null_count=parsed.null_count
             )
@@ -323,7 +195,7 @@ def _decimal_at_scale(compact: pa.Array, good: pa.Array, field: Field) -> pa.Arr
     decimals than it (the common case): no rounding pass. None otherwise (the
     cast refuses to drop digits), for the general path to round."""
     try:
-        return pc.cast(_where_good(good, _strip_number(compact)), pa.decimal128(38, field.scale))
+        return pc.cast(_where_good(good, strip_number(compact)), pa.decimal128(38, field.scale))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 
@@ -333,20 +205,20 @@ def _fast_temporal(arr: pa.Array, field: Field, shift: int) -> Fast:
     out = field.arrow_type
     kind = arr.type
     if pa.types.is_date(kind):
-        return arr.cast(out), _false(len(arr))
+        return arr.cast(out), false_array(len(arr))
     if pa.types.is_timestamp(kind):
         return _from_timestamps(arr, want_date)
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         return _from_serials(arr.cast(pa.float64(), safe=False), want_date)
     if not pa.types.is_string(kind):
         return _all_slow(arr, out)
-    text, missing, _ = _clean(arr)
+    text, missing, _ = clean_column(arr)
     # No rewrite adds one of the literals, so the first answer for each stands
     # for the later rewrites too (a rewrite that finds nothing changes nothing).
     present: dict[str, bool] = {}
     for literal, pattern, rewrite in _CANON:
         if literal is not None and literal not in present:
-            present[literal] = _holds(text, literal)
+            present[literal] = holds(text, literal)
         if literal is None or present[literal]:
             text = pc.replace_substring_regex(text, pattern, rewrite)
     parts = pc.extract_regex(text, _CANON_RE)
@@ -379,7 +251,7 @@ def _from_timestamps(arr: pa.Array, want_date: bool) -> Fast:
     moments = arr.cast(pa.timestamp("s"))
     missing = pc.is_null(moments)
     if not want_date:
-        return moments, _false(len(moments))
+        return moments, false_array(len(moments))
     days = moments.cast(pa.date32())
     good = pc.equal(days.cast(pa.timestamp("s")), moments)
     return _settle(days, good, missing, pa.date32())
@@ -401,13 +273,13 @@ def _from_serials(serials: pa.Array, want_date: bool) -> Fast:
 
 def _fast_boolean(arr: pa.Array, field: Field, shift: int) -> Fast:
     if pa.types.is_boolean(arr.type):
-        return arr, _false(len(arr))
+        return arr, false_array(len(arr))
     if pa.types.is_integer(arr.type):
         good = pc.is_in(arr, value_set=pa.array([0, 1], arr.type))
         return _settle(pc.not_equal(arr, 0), good, pc.is_null(arr), pa.bool_())
     if not pa.types.is_string(arr.type):
         return _all_slow(arr, pa.bool_())
-    cleaned, missing, _ = _clean(arr)
+    cleaned, missing, _ = clean_column(arr)
     key = pc.ascii_upper(cleaned)
     is_true = pc.is_in(key, value_set=_TRUE)
     good = pc.or_(is_true, pc.is_in(key, value_set=_FALSE))
@@ -507,7 +379,7 @@ def normalize_column(
         return pa.nulls(len(arr), out), pa.nulls(len(arr), pa.string())
     values, slow = _FAST[field.type](arr, field, shift)
     errors = pa.nulls(len(arr), pa.string())
-    if not _any(slow):
+    if not any_true(slow):
         return values, errors
     parse = _scalar_parser(field, source_unit, shift)
     fixed: list[Any] = []

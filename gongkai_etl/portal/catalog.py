@@ -27,20 +27,15 @@ after every publish.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gongkai_etl import __version__
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.errors import ConfigError, GongkaiError, PublishError
+from gongkai_etl.errors import ConfigError, GongkaiError
 from gongkai_etl.ledger import Ledger, Publication, now_iso
-from gongkai_etl.portal.changelog import load_manifest, refresh_changelog
+from gongkai_etl.portal.changelog import load_manifest
 from gongkai_etl.files import atomic_write_json
-from gongkai_etl.publish.publish import on_publish
-from gongkai_etl.home import Home
 from gongkai_etl.periods import Cadence, Period
 
 #: Namespace of the gongkai-etl terms (Chinese catalogue items, changelog).
@@ -94,62 +89,6 @@ CONTEXT: dict[str, Any] = {
     "数据类型": {"@id": "gk:dataType"},
     "计量单位": {"@id": "gk:unit", "@language": "zh"},
 }
-
-
-# configuration ---------------------------------------------------------------
-@dataclass
-class OutputConfig:
-    """What the pipelines that published into an output say about it."""
-
-    base_url: str = ""
-    site: bool = False
-
-
-def output_pipelines(ledger: Ledger) -> list[Any]:
-    """The pipelines (still loadable) whose runs made the current
-    publications, most recently run first."""
-    from gongkai_etl.spec import load_pipeline
-
-    rows = ledger.conn.execute(
-        "SELECT pipeline_file, MAX(started) AS started FROM runs"
-        " WHERE id IN (SELECT run_id FROM publications WHERE current = 1)"
-        " GROUP BY pipeline_file ORDER BY started DESC"
-    ).fetchall()
-    out = []
-    for row in rows:
-        try:
-            out.append(load_pipeline(row["pipeline_file"]))
-        except GongkaiError:
-            continue  # moved or broken since: it no longer has a say
-    return out
-
-
-def output_config(ledger: Ledger) -> OutputConfig:
-    """``output.base_url`` and ``output.site`` of the pipelines whose runs made
-    the current publications (the most recently run one's non-empty base_url
-    wins; the site is on if any of them turns it on)."""
-    cfg = OutputConfig()
-    for pipeline in output_pipelines(ledger):
-        if pipeline.base_url and not cfg.base_url:
-            cfg.base_url = pipeline.base_url
-        cfg.site = cfg.site or pipeline.site
-    return cfg
-
-
-def registry_datasets() -> dict[str, Dataset]:
-    from gongkai_etl.plugins import load_plugins
-
-    return {ds_id: ds for ds_id, (_, ds) in load_plugins().datasets().items()}
-
-
-def open_output(out_dir: Path, ledger_path: Path | None = None) -> Ledger:
-    """The ledger of an existing output folder (never creates one)."""
-    path = Home(out_dir, ledger_path).ledger
-    if not out_dir.is_dir():
-        raise ConfigError("输出目录不存在 (output folder not found)", file=out_dir)
-    if not path.exists():
-        raise ConfigError("不是 gongkai-etl 输出目录：没有台账 (no ledger: not a gongkai-etl output folder; give --ledger if it lives elsewhere)", file=path)
-    return Ledger(path)
 
 
 # building ---------------------------------------------------------------------
@@ -382,95 +321,3 @@ def write_catalog(out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], *
     return path
 
 
-# the after-publish step ---------------------------------------------------------------
-@contextmanager
-def output_lock(out_dir: Path) -> Iterator[None]:
-    """Serialize catalog/site regeneration of one output between processes."""
-    home = Home(out_dir)
-    home.state.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # Windows: regeneration is still atomic per file
-        yield
-        return
-    with open(home.catalog_lock, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def refresh_all(out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], *, strict: bool = True) -> list[str]:
-    """Bring every published dataset's changelogs and datapackage.json up to
-    date; return the datasets whose changelog changed. ``strict=False`` (after a
-    publish): a dataset whose changelog cannot be computed is warned about and
-    keeps its previous changelog, so it never blocks publishing another dataset."""
-    from gongkai_etl.portal.changelog import warn
-    from gongkai_etl.portal.datapackage import build_datapackage
-
-    touched: list[str] = []
-    home = Home(out_dir)
-    published = sorted({p.dataset for p in ledger.current_all()})
-    for ds_id in published:
-        ds = datasets.get(ds_id)
-        if ds is None:
-            continue
-        dp = home.dataset_dir(ds_id) / "datapackage.json"
-        try:
-            changed = refresh_changelog(out_dir, ledger, ds)
-        except Exception as exc:
-            if strict:
-                raise
-            warn(f"变更记录未更新 (changelog not updated) {ds_id}: {exc}")
-            changed = False
-        if changed or not dp.exists():
-            atomic_write_json(dp, build_datapackage(ledger, ds, load_manifest(out_dir, ds_id)))
-            touched.append(ds_id)
-    return touched
-
-
-def regenerate(
-    out_dir: Path,
-    ledger: Ledger,
-    *,
-    base_url: str | None = None,
-    site: bool | None = None,
-    datasets: dict[str, Dataset] | None = None,
-    strict: bool = True,
-) -> dict[str, Any]:
-    """Changelogs, datapackages, catalog.json and (if ``site``) the HTML pages.
-
-    ``base_url``/``site`` default to what the output's pipelines configure; the
-    site is also kept fresh when a generated one is already there.
-    """
-    datasets = datasets if datasets is not None else registry_datasets()
-    cfg = output_config(ledger) if base_url is None or site is None else OutputConfig()
-    base = cfg.base_url if base_url is None else base_url
-    if site is None:
-        from gongkai_etl.portal.site import is_generated_site
-
-        site = cfg.site or is_generated_site(out_dir)
-    with output_lock(out_dir):
-        refresh_all(out_dir, ledger, datasets, strict=strict)
-        result: dict[str, Any] = {"base_url": base, "site": site}
-        if site:
-            from gongkai_etl.portal.site import write_site
-
-            result["pages"], result["index"] = write_site(out_dir, ledger, datasets, base_url=base)
-        result["catalog"] = write_catalog(out_dir, ledger, datasets, base_url=base, site=site or None)
-    return result
-
-
-@on_publish
-def after_publish(out_dir: Path, ledger: Ledger) -> None:
-    """Registered with :func:`gongkai_etl.publish.publish.on_publish`."""
-    try:
-        regenerate(out_dir, ledger, strict=False)
-    except GongkaiError:
-        raise
-    except Exception as exc:  # a catalog bug must not look like a crash of the data publish
-        raise PublishError(
-            f"目录生成失败，数据已发布 (catalog regeneration failed; the data itself is published): {type(exc).__name__}: {exc}",
-            file=out_dir / "catalog.json",
-        ) from exc

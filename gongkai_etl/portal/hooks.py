@@ -1,3 +1,15 @@
-"""The portal as a plugin: after each publish, bring what consumers read up to date."""
+"""The portal as a plugin: after each publish, bring what consumers read up to
+date (changelogs, catalog.json, the site). Registered through the entry-point
+group ``gongkai_etl`` like any third-party plugin."""
 
 from __future__ import annotations
+
+from gongkai_etl import hookimpl
+from gongkai_etl.home import Home
+from gongkai_etl.ledger import Ledger
+from gongkai_etl.portal.regenerate import after_publish as regenerate_after_publish
+
+
+@hookimpl(trylast=True)
+def after_publish(home: Home, ledger: Ledger) -> None:
+    regenerate_after_publish(home.out, ledger)

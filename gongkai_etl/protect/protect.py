@@ -15,7 +15,8 @@ from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import DataError
 from gongkai_etl.periods import Period
 from gongkai_etl.spec import Pipeline
-from gongkai_etl.protect.privacy import Finding, PrivacyPolicy, apply_policy, format_findings, scan_table
+from gongkai_etl.protect.privacy import PrivacyPolicy, apply_policy
+from gongkai_etl.protect.scan import Finding, format_findings, scan_table
 
 
 def policy_for(dataset: Dataset, pipeline: Pipeline) -> PrivacyPolicy:

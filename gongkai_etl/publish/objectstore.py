@@ -29,46 +29,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gongkai_etl.errors import PublishError
 from gongkai_etl.files import failpoint
-from gongkai_etl.home import Home
-
-SYNCED_FILE = "objectstore-synced.json"
-
-
-@dataclass
-class Target:
-    uri: str
-    options: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def bucket(self) -> str:
-        return self.uri[len("s3://") :].partition("/")[0]
-
-    @property
-    def prefix(self) -> str:
-        return self.uri[len("s3://") :].partition("/")[2].strip("/")
-
-    def key(self, *parts: str) -> str:
-        """``bucket/prefix/parts...`` as pyarrow.fs names objects."""
-        return "/".join(p.strip("/") for p in (self.bucket, self.prefix, *parts) if p)
-
-
-_targets: dict[Path, Target] = {}
-
-
-def register_target(local_out: Path, uri: str, options: dict[str, Any] | None = None) -> None:
-    """The local output folder ``local_out`` is mirrored to ``uri`` (called by spec)."""
-    _targets[Path(local_out)] = Target(uri, dict(options or {}))
-
-
-def target_for(local_out: Path) -> Target | None:
-    return _targets.get(Path(local_out))
-
+from gongkai_etl.home import Home, Target, target_for
 
 def filesystem(options: dict[str, Any] | None = None) -> Any:
     """A pyarrow S3FileSystem from the settings and the usual AWS environment."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,10 @@ from gongkai_etl.datasets import Dataset
 from gongkai_etl.ledger import Ledger, Publication, now_iso
 from gongkai_etl.files import atomic_write_json, failpoint, fsync_dir, place_file, write_error
 from gongkai_etl.home import Home
+from gongkai_etl.plugins import load_plugins
+from gongkai_etl.portal.datapackage import write_datapackage
+from gongkai_etl.publish.objectstore import sync_output
 from gongkai_etl.stage.staged import StagedVersion
-
-#: Called after every publish with (output dir, ledger); the catalog hangs here.
-AfterPublish = Callable[[Path, Ledger], None]
-_after_publish: list[AfterPublish] = []
-
-
-def on_publish(fn: AfterPublish) -> AfterPublish:
-    """Register a function run after each publish (catalog, site)."""
-    _after_publish.append(fn)
-    return fn
-
 
 def is_unchanged(ledger: Ledger, staged: StagedVersion) -> bool:
     current = ledger.current(staged.dataset, staged.period)
@@ -122,16 +113,9 @@ def _replay(home: Home, ledger: Ledger, dataset: Dataset, entry: dict[str, Any])
     failpoint("publish:before-ledger")
     ledger.record_publication(pub)
     failpoint("publish:after-ledger")
-    from gongkai_etl.portal.datapackage import write_datapackage
-
     write_datapackage(home, ledger, dataset)
     failpoint("publish:after-datapackage")
-    import gongkai_etl.portal.catalog  # noqa: F401  built-in after-publish step, registered on first import
-
-    for fn in _after_publish:
-        fn(home.out, ledger)
-    from gongkai_etl.publish.objectstore import sync_output
-
+    load_plugins().manager.hook.after_publish(home=home, ledger=ledger, publication=pub)
     sync_output(home.out, ledger)  # an s3:// output: upload the version, then move its pointer
     failpoint("publish:after-hooks")
 

@@ -37,10 +37,10 @@ from gongkai_etl.publish.objectstore import sync_output
 from gongkai_etl.publish.publish import clean_staging, publish_period, recover
 from gongkai_etl.report import DatasetOutcome, PeriodOutcome, Reporter, RunReport, SilentReporter, StageInfo
 from gongkai_etl.review import hold_for_review
-from gongkai_etl.run.check import check_pipeline
+from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.run.context import RunContext
 from gongkai_etl.run.read_ahead import read_ahead, timed
-from gongkai_etl.schedule.due import input_fingerprint, record_input_check
+from gongkai_etl.run.due import input_fingerprint, record_input_check
 from gongkai_etl.schedule.timeliness import assess_version
 from gongkai_etl.spec import Pipeline
 from gongkai_etl.stage import write as write_stage

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from gongkai_etl.datasets import Field
 from gongkai_etl import arrowtext
 from gongkai_etl.normalize import columns
+from gongkai_etl.normalize import text as normtext
 from gongkai_etl import values as nz
 from gongkai_etl.normalize.columns import normalize_column
 
@@ -61,12 +62,12 @@ def _exact_clean(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     """_clean as it was before the shortcuts: every kernel on every column."""
     ascii_only = pc.all(pc.string_is_ascii(text)).as_py() is not False
     if not ascii_only:
-        text = pc.replace_substring_regex(text, columns._ZERO_WIDTH, "")
-    text = pc.utf8_trim(pc.replace_substring_regex(text, columns._WS_RUN, " "), " ")
+        text = pc.replace_substring_regex(text, normtext.ZERO_WIDTH_CLASS, "")
+    text = pc.utf8_trim(pc.replace_substring_regex(text, normtext.WS_RUN, " "), " ")
     if ascii_only:
         python_rows = pa.repeat(pa.scalar(False), len(text))
     else:
-        python_rows = pc.fill_null(pc.match_substring_regex(text, columns._FW_ALNUM), False)
+        python_rows = pc.fill_null(pc.match_substring_regex(text, normtext.FW_ALNUM), False)
     missing_values = pa.array(sorted(nz.MISSING_VALUES), pa.string())
     missing = pc.or_(pc.is_null(text), pc.is_in(pc.ascii_upper(text), value_set=missing_values))
     return text, pc.and_not(missing, python_rows), python_rows
@@ -76,14 +77,17 @@ def _exact_clean(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
 def every_kernel() -> Iterator[None]:
     """Every shortcut answers "needed", so each kernel runs as without them."""
     with mock.patch.multiple(
-        columns,
-        _rare_chars=lambda data: set(columns._RARE),
+        normtext,
+        rare_chars=lambda data: set(normtext.RARE),
         _has_double_space=lambda data: True,
-        _holds=lambda text, char: True,
-        _is_ascii=lambda text: False,
+        holds=lambda text, char: True,
+        _MISSING_MAX_BYTES=10**9,
+    ), mock.patch.multiple(
+        columns,
+        holds=lambda text, char: True,
+        is_ascii=lambda text: False,
         _plain_digits=lambda text: None,
         _nulls_nothing=lambda values, good: False,
-        _MISSING_MAX_BYTES=10**9,
     ):
         yield
 
@@ -92,12 +96,12 @@ def every_kernel() -> Iterator[None]:
 @given(column_of(WORDS), st.integers(0, 3))
 def test_clean_matches_every_kernel(values: list[str | None], cut: int) -> None:
     arr = _array(values, cut)
-    got = columns._clean(arr)
+    got = normtext.clean_column(arr)
     want = _exact_clean(arr)
     for g, w in zip(got, want, strict=True):
         assert g.equals(w), (values, g.to_pylist(), w.to_pylist())
     with every_kernel():
-        forced = columns._clean(arr)
+        forced = normtext.clean_column(arr)
     for g, f in zip(got, forced, strict=True):
         assert g.equals(f)
 
@@ -106,7 +110,7 @@ def test_clean_matches_every_kernel(values: list[str | None], cut: int) -> None:
 @given(st.text(alphabet=TEXT_CHARS, max_size=40))
 def test_rare_chars_finds_exactly_the_rare_characters(text: str) -> None:
     data, _ = arrowtext.string_payload(pa.array([text]))
-    assert columns._rare_chars(data) == {ord(c) for c in text} & columns._RARE
+    assert normtext.rare_chars(data) == {ord(c) for c in text} & normtext.RARE
 
 
 FIELDS = (
@@ -153,7 +157,7 @@ def test_ascii_digits_skip_the_kernels_and_agree() -> None:
 
 def test_missing_spellings_any_case() -> None:
     cells = ["na", "nA", "Na", "NA", "n/a", "N/A", "#n/a", "#N/a", "无", "—", "", "nan", "N A", "NAN"]
-    cleaned, missing, _ = columns._clean(pa.array(cells))
+    cleaned, missing, _ = normtext.clean_column(pa.array(cells))
     assert missing.to_pylist() == [nz.clean_text(c) is None for c in cells]
 
 
@@ -169,7 +173,7 @@ NUMBERS_ALONE = [["4.00", "5"], ["1,234", "5"], ["+7", "8"], ["6户", "7"], ["1 
 def test_each_shortcut_alone() -> None:
     for values in ALONE:
         arr = pa.array(values, pa.string())
-        for g, w in zip(columns._clean(arr), _exact_clean(arr), strict=True):
+        for g, w in zip(normtext.clean_column(arr), _exact_clean(arr), strict=True):
             assert g.equals(w), values
     for values in ALONE + NUMBERS_ALONE:
         for field in FIELDS:

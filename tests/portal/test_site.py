@@ -292,7 +292,8 @@ def test_serve_refuses_a_missing_folder(tmp_path: Path) -> None:
 def test_everything_is_escaped() -> None:
     from gongkai_etl.datasets import Dataset, Field
     from gongkai_etl.ledger import Publication
-    from gongkai_etl.portal.site import DatasetView, Point, _status, render_dataset, render_index, trend_svg
+    from gongkai_etl.portal.chart import Point, trend_svg
+    from gongkai_etl.portal.site import DatasetView, _status, render_dataset, render_index
     from gongkai_etl.periods import Cadence
 
     evil = '<script>alert("x")</script>'

@@ -7,13 +7,8 @@ import pytest
 
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.protect.pii import PiiKind, salted_key
-from gongkai_etl.protect.privacy import (
-    Finding,
-    PrivacyPolicy,
-    apply_policy,
-    format_findings,
-    scan_table,
-)
+from gongkai_etl.protect.privacy import PrivacyPolicy, apply_policy
+from gongkai_etl.protect.scan import Finding, format_findings, scan_table
 
 ID_A = "11010519491231002X"
 ID_B = "440524188001010014"

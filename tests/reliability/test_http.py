@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from gongkai_etl.errors import ConfigError, InputError, SourceUnreachable
-from gongkai_etl.extract import http_reader
+from gongkai_etl.extract import http_fetch, http_reader
 from gongkai_etl.extract.http_reader import HttpReader, safe_url
 from reliability_helpers import count, etl_env, published_files, run_etl
 
@@ -158,7 +158,7 @@ def server() -> Iterator[tuple[str, Script]]:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Backoff waits are recorded, not slept."""
     waited: list[float] = []
-    monkeypatch.setattr(http_reader, "sleep", waited.append)
+    monkeypatch.setattr(http_fetch, "sleep", waited.append)
     return waited
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from gongkai_etl.errors import InputError
-from gongkai_etl.run.read_ahead import read_ahead as _read_ahead
+from gongkai_etl.run.read_ahead import read_ahead
 
 
 def _ctx() -> SimpleNamespace:
@@ -18,7 +18,7 @@ def _ctx() -> SimpleNamespace:
 
 def test_batches_arrive_in_order() -> None:
     ctx = _ctx()
-    assert list(_read_ahead(iter(range(100)), ctx)) == list(range(100))  # type: ignore[arg-type]
+    assert list(read_ahead(iter(range(100)), ctx)) == list(range(100))  # type: ignore[arg-type]
 
 
 def test_the_source_time_counts_as_extract_time() -> None:
@@ -30,7 +30,7 @@ def test_the_source_time_counts_as_extract_time() -> None:
             yield i
 
     ctx = _ctx()
-    for _ in _read_ahead(slow_source(), ctx):  # type: ignore[arg-type]
+    for _ in read_ahead(slow_source(), ctx):  # type: ignore[arg-type]
         time.sleep(0.3)  # the stages' work on a batch: not extract time
     assert 0.14 <= ctx.extract_seconds < 0.75  # the caller slept 0.9 s: none of it counts
 
@@ -42,7 +42,7 @@ def test_a_source_error_is_raised_in_the_caller() -> None:
 
     got = []
     with pytest.raises(InputError, match="input file not found"):
-        for b in _read_ahead(source(), _ctx()):  # type: ignore[arg-type]
+        for b in read_ahead(source(), _ctx()):  # type: ignore[arg-type]
             got.append(b)
     assert got == [1]
 
@@ -56,7 +56,7 @@ def test_stopping_early_closes_the_source() -> None:
         finally:
             closed.append(True)
 
-    gen = _read_ahead(source(), _ctx())  # type: ignore[arg-type]
+    gen = read_ahead(source(), _ctx())  # type: ignore[arg-type]
     assert next(gen) == 0
     gen.close()  # the caller gave up (an error of its own)
     assert closed == [True]

@@ -33,7 +33,7 @@ from gongkai_etl.extract.archive import input_sha256
 from gongkai_etl.ledger import Ledger
 from gongkai_etl.periods import Period
 from gongkai_etl.report import PeriodOutcome, Reporter, worst_exit
-from gongkai_etl.schedule.deadlines import calendar_for, deadline_plan
+from gongkai_etl.deadlines import calendar_for, deadline_plan
 from gongkai_etl.schedule.locks import DEFAULT_WAIT, pipeline_lock
 from gongkai_etl.schedule.scope import owed_periods
 from gongkai_etl.schedule.status import due_date

@@ -1,0 +1,90 @@
+"""What is installed and declared: ``etl validate``, ``etl plugins``, ``etl datasets``, ``etl schema``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from gongkai_etl.cli.app import (
+    PipelinesArg,
+    app,
+    load_pipelines,
+    settings,
+)
+from gongkai_etl.errors import ConfigError
+
+
+@app.command()
+def validate(pipelines: PipelinesArg) -> None:
+    """检查流水线文件 Validate pipeline files without running them."""
+    from gongkai_etl.pipeline_check import check_pipeline
+
+    for p in load_pipelines(pipelines):
+        source, datasets = check_pipeline(p)
+        if not settings.quiet:
+            print(f"OK {p.file}: source {source.name}, datasets {', '.join(d.id for d in datasets)}")
+
+
+@app.command()
+def plugins() -> None:
+    """列出插件 List plugins, where they come from, and the datasets each source feeds."""
+    from gongkai_etl.plugins import load_plugins
+
+    reg = load_plugins()
+    by_plugin: dict[str, list[str]] = {}
+    for name, plugin in reg.source_plugin.items():
+        by_plugin.setdefault(plugin, []).append(name)
+    for info in reg.infos:
+        print(f"{info.name}  ({info.distribution} {info.version}, {info.module})")
+        print(f"    hooks: {', '.join(info.hooks) or '-'}")
+        for src_name in by_plugin.get(info.name, []):
+            src = reg.sources[src_name]
+            print(f"    source {src.name}: {src.title_zh} {src.title_en}".rstrip())
+            for ds in src.datasets:
+                print(f"      - {ds.id}  {ds.title_zh} ({ds.cadence.value})")
+
+
+@app.command()
+def datasets() -> None:
+    """列出数据集 List every dataset the installed sources declare."""
+    from gongkai_etl.plugins import load_plugins
+
+    reg = load_plugins()
+    for ds_id, (source, ds) in sorted(reg.datasets().items()):
+        print(f"{ds_id:<28} {ds.cadence.value:<12} {source.name:<18} {ds.title_zh} / {ds.title_en}")
+
+
+@app.command()
+def schema(
+    dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Frictionless Table Schema.")] = False,
+) -> None:
+    """显示数据集结构 Show one dataset's fields (or --json: its Table Schema)."""
+    from gongkai_etl.plugins import load_plugins
+    from gongkai_etl.errors import unknown_name
+
+    reg = load_plugins()
+    found = reg.datasets().get(dataset)
+    if not found:
+        raise ConfigError(unknown_name("数据集 dataset", dataset, reg.datasets()))
+    ds = found[1]
+    if as_json:
+        print(json.dumps(ds.table_schema(), ensure_ascii=False, indent=2))
+        return
+    print(f"{ds.id}: {ds.title_zh} / {ds.title_en}")
+    print(f"cadence {ds.cadence.value}; primary key {', '.join(ds.primary_key) or '-'}; publisher {ds.publisher}")
+    for f in ds.fields:
+        cons = []
+        if f.required:
+            cons.append("required")
+        if f.enum:
+            cons.append("enum " + "/".join(f.enum))
+        if f.minimum is not None:
+            cons.append(f">= {f.minimum:g}")
+        if f.maximum is not None:
+            cons.append(f"<= {f.maximum:g}")
+        if f.pattern:
+            cons.append(f"pattern {f.pattern}")
+        print(f"  {f.name:<26} {f.title_zh:<12} {f.type:<8} {f.unit or '':<8} {'; '.join(cons)}")

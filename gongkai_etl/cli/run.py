@@ -1,0 +1,90 @@
+"""``etl run``: run pipelines for periods, or exactly what is due."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from gongkai_etl.cli.app import (
+    AsOfOption,
+    OptionalPipelinesArg,
+    WaitOption,
+    app,
+    default_pipelines,
+    load_pipelines,
+    make_cli_reporter,
+)
+from gongkai_etl.errors import ConfigError
+from gongkai_etl.report import worst_exit
+
+
+@app.command()
+def run(
+    pipelines: OptionalPipelinesArg = None,
+    period: Annotated[Optional[str], typer.Option("--period", "-p", help="2016-11, 2016Q3, 2016H2, 2016, a range 2016-01..2016-06, or a comma list.")] = None,
+    due: Annotated[bool, typer.Option("--due", help="Run exactly the closed periods not yet published (or whose input changed), in order.")] = False,
+    as_of: AsOfOption = None,
+    wait: WaitOption = 5.0,
+    executor: Annotated[Optional[str], typer.Option("--executor", help="Stage on a dask cluster: `local` (own LocalCluster, see --workers) or `dask` (see --scheduler); publishing stays in this process. Default: in-process.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes of --executor local (default: CPU count).")] = None,
+) -> None:
+    """运行流水线 Run pipelines: extract, validate, protect, stage and publish."""
+    from gongkai_etl.periods import parse_periods
+    from gongkai_etl.run.runner import Runner
+    from gongkai_etl.schedule.locks import pipeline_lock
+    from gongkai_etl.schedule.scope import parse_as_of
+
+    if due and period:
+        raise ConfigError("--due 与 --period 不能同时使用 (--due chooses the periods itself; drop --period)")
+    if not pipelines and not due:
+        raise ConfigError("缺少参数 PIPELINES (missing argument PIPELINES...: pipeline files or folders)")
+    day = parse_as_of(as_of) if as_of else None
+    loaded = load_pipelines(default_pipelines(pipelines))
+    runners = [Runner(p, make_cli_reporter()) for p in loaded]  # check every pipeline before running any
+    for runner in runners:
+        runner.as_of = day
+    if (scheduler or workers is not None) and not executor:
+        raise ConfigError("--scheduler/--workers 需要 --executor (give --executor dask or --executor local)")
+    if due:
+        from gongkai_etl.run.due import print_needs_person, run_due
+
+        if executor:
+            from gongkai_etl.run.executor import open_executor
+
+            with open_executor(executor, scheduler, workers) as ex:
+                results = ex.map(runners, lambda r: run_due(r, day, r.reporter, wait))  # type: ignore[arg-type]
+        else:
+            results = [run_due(r, day, r.reporter, wait) for r in runners]
+        print_needs_person(results)  # type: ignore[arg-type]
+        raise typer.Exit(worst_exit(r.exit_code for r in results))  # type: ignore[attr-defined]
+    plans = []
+    for runner in runners:
+        periods = parse_periods(period) if period else runner.pipeline.periods
+        if not periods:
+            raise ConfigError("没有指定期间 (no period: give --period, or `periods:` in the pipeline)", file=runner.pipeline.file)
+        if period:  # only the periods this pipeline has datasets for
+            cadences = {d.cadence for d in runner.datasets}
+            periods = [p for p in periods if p.cadence in cadences]
+            if not periods:
+                continue
+        plans.append((runner, periods))
+
+    def run_one(runner: Runner, periods: list) -> int:  # type: ignore[type-arg]
+        with pipeline_lock(runner.pipeline, wait) as lock:
+            runner.lock_held = True
+            stale = lock.stale_message()
+            if stale:
+                runner.reporter.warn(stale, pipeline=runner.pipeline.id)
+            return runner.run(periods).exit_code
+
+    if executor:
+        from gongkai_etl.run.executor import open_executor
+
+        todo = dict((id(r), ps) for r, ps in plans)
+        with open_executor(executor, scheduler, workers) as ex:
+            codes = ex.map([r for r, _ in plans], lambda r: run_one(r, todo[id(r)]))
+    else:
+        codes = [run_one(r, ps) for r, ps in plans]
+    raise typer.Exit(worst_exit(codes))

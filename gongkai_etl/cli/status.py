@@ -1,0 +1,104 @@
+"""Schedule and versions: ``etl status``, ``etl schedule``, ``etl history``, ``etl restore``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gongkai_etl.cli.app import (
+    AsOfOption,
+    OptionalPipelinesArg,
+    PipelinesArg,
+    WaitOption,
+    app,
+    default_pipelines,
+    load_pipelines,
+    settings,
+)
+
+
+@app.command()
+def status(
+    pipelines: OptionalPipelinesArg = None,
+    as_of: AsOfOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+) -> None:
+    """公开时效 Publication status: every dataset and closed period, its due date, published on time / late / overdue.
+
+    Exit 0 when nothing is overdue, 1 when something is."""
+    from gongkai_etl.schedule.scope import parse_as_of
+    from gongkai_etl.schedule.status import build_status, render_json, render_plain, render_rich
+
+    report = build_status(load_pipelines(default_pipelines(pipelines)), parse_as_of(as_of))
+    if as_json:
+        render_json(report)
+    elif sys.stdout.isatty():
+        render_rich(report)
+    else:
+        render_plain(report)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def schedule(
+    pipelines: PipelinesArg,
+    systemd: Annotated[bool, typer.Option("--systemd", help="Print systemd service and timer units instead of crontab lines.")] = False,
+    at: Annotated[str, typer.Option("--at", help="Daily time HH:MM.")] = "06:15",
+    wait: Annotated[float, typer.Option("--wait", help="--wait of the scheduled runs (seconds).")] = 60.0,
+) -> None:
+    """定时运行 Print crontab lines (or systemd units) that run `etl run --due` daily."""
+    from gongkai_etl.pipeline_check import check_pipeline
+    from gongkai_etl.schedule.cron import crontab, systemd_units
+
+    loaded = load_pipelines(pipelines)
+    for p in loaded:
+        check_pipeline(p)
+    print(systemd_units(loaded, at, wait) if systemd else crontab(loaded, at, wait), end="")
+
+
+PipelineOption = Annotated[
+    Optional[list[Path]],
+    typer.Option("--pipeline", "-P", help="Pipeline file or folder to look in (default ./pipelines)."),
+]
+
+
+@app.command()
+def history(
+    dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+    period: Annotated[Optional[str], typer.Option("--period", "-p", help="Only this period.")] = None,
+    pipeline: PipelineOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+) -> None:
+    """版本历史 List the published versions of a dataset (version, published at, rows, content hash, current)."""
+    from gongkai_etl.publish.versions import find_home, history as versions, history_json, render_history
+
+    home, ds = find_home(dataset, pipeline)
+    pubs = versions(home, ds, period)
+    if as_json:
+        print(json.dumps(history_json(pubs), ensure_ascii=False, indent=2))
+    else:
+        render_history(ds.id, pubs)
+
+
+@app.command()
+def restore(
+    dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+    period: Annotated[str, typer.Argument(help="Period key, e.g. 2016-09.")],
+    version: Annotated[int, typer.Option("--version", help="Version number to bring back (see `etl history`).")],
+    pipeline: PipelineOption = None,
+    wait: WaitOption = 5.0,
+) -> None:
+    """恢复版本 Republish an earlier version of a dataset-period, atomically and byte for byte."""
+    from gongkai_etl.publish.versions import find_home, restore as do_restore
+
+    home, ds = find_home(dataset, pipeline)
+    pub, changed = do_restore(home, ds, period, version, wait=wait)
+    if not settings.quiet:
+        if changed:
+            print(f"已恢复 restored {pub.dataset} {pub.period} v{pub.version} (published {pub.published_at}, {pub.rows:,} rows)")
+        else:
+            print(f"{pub.dataset} {pub.period} v{pub.version} 已是当前版本 (is already the current version)")

@@ -1,0 +1,67 @@
+"""An existing output folder as the portal sees it: its ledger, and what the
+pipelines that published into it say about it (base URL, whether to keep a site)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gongkai_etl.datasets import Dataset
+from gongkai_etl.errors import ConfigError, GongkaiError
+from gongkai_etl.home import Home
+from gongkai_etl.ledger import Ledger
+from gongkai_etl.plugins import load_plugins
+from gongkai_etl.spec import load_pipeline
+
+
+# configuration ---------------------------------------------------------------
+@dataclass
+class OutputConfig:
+    """What the pipelines that published into an output say about it."""
+
+    base_url: str = ""
+    site: bool = False
+
+
+def output_pipelines(ledger: Ledger) -> list[Any]:
+    """The pipelines (still loadable) whose runs made the current
+    publications, most recently run first."""
+    rows = ledger.conn.execute(
+        "SELECT pipeline_file, MAX(started) AS started FROM runs"
+        " WHERE id IN (SELECT run_id FROM publications WHERE current = 1)"
+        " GROUP BY pipeline_file ORDER BY started DESC"
+    ).fetchall()
+    out = []
+    for row in rows:
+        try:
+            out.append(load_pipeline(row["pipeline_file"]))
+        except GongkaiError:
+            continue  # moved or broken since: it no longer has a say
+    return out
+
+
+def output_config(ledger: Ledger) -> OutputConfig:
+    """``output.base_url`` and ``output.site`` of the pipelines whose runs made
+    the current publications (the most recently run one's non-empty base_url
+    wins; the site is on if any of them turns it on)."""
+    cfg = OutputConfig()
+    for pipeline in output_pipelines(ledger):
+        if pipeline.base_url and not cfg.base_url:
+            cfg.base_url = pipeline.base_url
+        cfg.site = cfg.site or pipeline.site
+    return cfg
+
+
+def registry_datasets() -> dict[str, Dataset]:
+    return {ds_id: ds for ds_id, (_, ds) in load_plugins().datasets().items()}
+
+
+def open_output(out_dir: Path, ledger_path: Path | None = None) -> Ledger:
+    """The ledger of an existing output folder (never creates one)."""
+    path = Home(out_dir, ledger_path).ledger
+    if not out_dir.is_dir():
+        raise ConfigError("输出目录不存在 (output folder not found)", file=out_dir)
+    if not path.exists():
+        raise ConfigError("不是 gongkai-etl 输出目录：没有台账 (no ledger: not a gongkai-etl output folder; give --ledger if it lives elsewhere)", file=path)
+    return Ledger(path)
