@@ -153,10 +153,6 @@ class TotalsCheck:
         col.decimals = max(col.decimals, pc.max(frac).as_py() or 0)
         return pc.sum(pc.cast(number, pa.decimal128(38, 10))).as_py() or Decimal(0)
 
-    def add_rows(self, n: int) -> None:
-        self.rows += n
-        self.group_rows += n
-
     # --- a 合计/小计 row ------------------------------------------------------
     def total_row(self, row: int, values: list[Any]) -> None:
         if self.mode == "off":
