@@ -49,7 +49,7 @@ def test_old_schema_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
 def test_migration_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "state.db"
     _old_db(db)
-    monkeypatch.setattr("gongkai_etl.ledger.MIGRATIONS", [*MIGRATIONS, "CREATE TABLE x (a); CREATE TABLE runs (b)"])
+    monkeypatch.setattr("gongkai_etl.ledger.schema.MIGRATIONS", [*MIGRATIONS, "CREATE TABLE x (a); CREATE TABLE runs (b)"])
     with pytest.raises(sqlite3.OperationalError):
         Ledger(db)
     conn = sqlite3.connect(db)
@@ -85,7 +85,7 @@ def test_a_newer_ledger_through_the_cli(project: Path, etl) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_a_killed_run_is_marked_interrupted_by_the_next_run(project, etl) -> None:  # noqa: ANN001
+def test_a_killed_run_is_marked_interrupted_by_the_next_run(project, etl) -> None:
     """The killed run cannot record its end; the next run (holding the lock) does."""
     import signal
     import sqlite3

@@ -142,7 +142,7 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
 ) -> None:
     """列出待审查 List what waits for review (--all: every review and its decision)."""
-    from gongkai_etl.review import STATUS_ZH, list_reviews
+    from gongkai_etl.review import STATUS_ZH, list_reviews, review_summary
 
     rows = []
     for target_out in _outputs(targets):
@@ -153,15 +153,7 @@ def list_cmd(
                 if target_out.pipelines is None or rv.pipeline in target_out.pipelines:
                     rows.append((target_out, rv))
     if as_json:
-        doc = [
-            {
-                "id": rv.id, "status": rv.status, "pipeline": rv.pipeline, "period": rv.period, "datasets": rv.datasets,
-                "rows": {ds: r.get("rows_out") for ds, r in rv.rows.items()}, "content_hash": rv.content_hash,
-                "created": rv.created, "decided_by": rv.decided_by, "decided_at": rv.decided_at, "note": rv.note,
-                "superseded_by": rv.superseded_by, "output": str(target_out.out),
-            }
-            for target_out, rv in rows
-        ]
+        doc = [{**review_summary(rv), "output": str(target_out.out)} for target_out, rv in rows]
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     if not rows:

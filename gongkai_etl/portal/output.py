@@ -27,15 +27,10 @@ class OutputConfig:
 def output_pipelines(ledger: Ledger) -> list[Any]:
     """The pipelines (still loadable) whose runs made the current
     publications, most recently run first."""
-    rows = ledger.conn.execute(
-        "SELECT pipeline_file, MAX(started) AS started FROM runs"
-        " WHERE id IN (SELECT run_id FROM publications WHERE current = 1)"
-        " GROUP BY pipeline_file ORDER BY started DESC"
-    ).fetchall()
     out = []
-    for row in rows:
+    for pipeline_file in ledger.current_pipeline_files():
         try:
-            out.append(load_pipeline(row["pipeline_file"]))
+            out.append(load_pipeline(pipeline_file))
         except GongkaiError:
             continue  # moved or broken since: it no longer has a say
     return out

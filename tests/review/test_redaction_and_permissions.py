@@ -42,7 +42,7 @@ class LeakySource(Source):
     name = "leaky"
     datasets = (LEAKY_DS,)
 
-    def extract(self, ctx) -> Iterator[Batch]:  # noqa: ANN001
+    def extract(self, ctx) -> Iterator[Batch]:
         raise DataError(f"第 5 行无法解析: '{RAW_ID}，电话{RAW_MOBILE}' (cannot parse row 5)", dataset=LEAKY_DS.id)
         yield  # pragma: no cover
 
