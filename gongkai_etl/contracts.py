@@ -58,6 +58,26 @@ class InputDecl:
     datasets: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class InputSettings:
+    """What the pipeline says about one of a source's inputs (``inputs.<name>``),
+    as :meth:`SourceContext.input_settings` hands it to the source, read-only."""
+
+    name: str
+    #: Where the input is for the period asked: an absolute path (perhaps a glob), or the URL.
+    location: str
+    #: declared column -> the raw header the pipeline maps to it (``columns:``)
+    columns: Mapping[str, str]
+    #: declared column -> the unit the raw column is in (``units:``)
+    units: Mapping[str, str]
+    #: declared column -> the value the pipeline gives every row (``fixed:``)
+    fixed: Mapping[str, Any]
+    #: reader options (``sheet``, ``encoding``, ``records_path``, ``options:`` ...)
+    options: Mapping[str, Any]
+    #: the input is a URL, not a file
+    is_url: bool = False
+
+
 @dataclass
 class Batch:
     """Rows for one dataset. Columns are dataset field names (raw or typed
@@ -109,19 +129,55 @@ class RawTable:
 
 
 class SourceContext(Protocol):
-    """What the engine gives a source for one period."""
+    """What the engine gives a source for one period: everything a source may
+    use of the run. A source reads nothing else of the engine (the suite checks
+    that the built-in sources use only these members)."""
 
     period: Period
+    #: ``source.options`` of the pipeline, over the source's declared defaults.
     options: Mapping[str, Any]
+    #: The folder of the pipeline file (relative paths in options start here).
     pipeline_dir: Path
     #: Scratch space for the source during one period (e.g. a lookup built in
     #: extract and used again in check).
     cache: dict[str, Any]
 
-    def read(self, input_name: str, *, period: Period | None = None) -> RawTable:
+    @property
+    def dataset_ids(self) -> tuple[str, ...]:
+        """The datasets this run publishes for the period (the pipeline's
+        ``datasets:``, else all of the source's of the period's cadence): a
+        source need not extract the others."""
+        ...
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """The inputs the pipeline configures under ``inputs:`` (declared
+        optional inputs may be left out)."""
+        ...
+
+    @property
+    def salt_env(self) -> str:
+        """The environment variable the salt for hashed keys comes from (for messages)."""
+        ...
+
+    def read(self, input_name: str, *, period: Period | None = None, location: str | None = None) -> RawTable:
         """Read an input for ``period`` (default: the run's period), with the
         pipeline's column mapping, units and fixed values applied, so the
-        batches' columns are the names the source declared in its InputDecl."""
+        batches' columns are the names the source declared in its InputDecl.
+
+        ``location``: one file of an input that names several (a glob, see
+        :meth:`locations`), read and archived like any input."""
+        ...
+
+    def locations(self, input_name: str, *, period: Period | None = None) -> list[str]:
+        """The files (or URL) an input names for ``period``: a glob expanded and
+        sorted, a plain path as it is if it exists; ``[]`` when nothing is
+        there or the input is not configured."""
+        ...
+
+    def input_settings(self, input_name: str, *, period: Period | None = None) -> InputSettings | None:
+        """What the pipeline configures for an input (its location for ``period``,
+        default the run's), or None if it does not configure it."""
         ...
 
     def has_input(self, input_name: str, *, period: Period | None = None) -> bool:

@@ -57,8 +57,7 @@ from gongkai_etl.divisions import DISTRICT_CODE, DISTRICT_NAME, division_code
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl.periods import Cadence
 from gongkai_etl.values import convert_unit, parse_decimal, unit_exponent
-from gongkai_etl.validate.constraints import normalize_and_validate
-from gongkai_etl.validate.unique import check_unique
+from gongkai_etl.toolkit import check_unique, normalize_and_validate
 from gongkai_etl_plugins import aqi
 
 PUBLISHER = "北京市朝阳区环境保护局 (Chaoyang District Environmental Protection Bureau)"
@@ -276,7 +275,7 @@ class AirQualitySource(Source):
 
     # --- extract -----------------------------------------------------------------------------
     def extract(self, ctx: SourceContext) -> Iterator[Batch]:
-        wanted = _wanted(ctx)
+        wanted = set(ctx.dataset_ids)
         if wanted & {DAILY.id, MONTHLY.id} and HOURLY.id not in wanted:
             # Daily values leave out rejected hours; without the hourly dataset those rejects
             # would have no rejects file to land in, i.e. be dropped silently.
@@ -364,18 +363,12 @@ class AirQualitySource(Source):
 
 
 # --- reading -----------------------------------------------------------------------------------
-def _wanted(ctx: SourceContext) -> set[str]:
-    ids = getattr(ctx, "dataset_ids", None)
-    return set(ids()) if callable(ids) else {d.id for d in AirQualitySource.datasets}
 
 
 def _configured_inputs(ctx: SourceContext) -> list[str]:
     """Inputs the pipeline binds. A configured station whose file is missing is read anyway, so
     the run stops with a clear 'file not found' instead of silently publishing one station less."""
-    pipeline = getattr(ctx, "pipeline", None)
-    if pipeline is not None:
-        return [n for n in INPUT_NAMES if n in pipeline.inputs]
-    return [n for n in INPUT_NAMES if n == "hourly_1" or ctx.has_input(n)]
+    return [n for n in INPUT_NAMES if n in ctx.input_names]
 
 
 def _read_hourly(ctx: SourceContext) -> pa.Table:

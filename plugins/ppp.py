@@ -313,7 +313,7 @@ class PppSource(Source):
     }
 
     def extract(self, ctx: SourceContext) -> Iterator[Batch]:
-        wanted = _wanted(ctx)
+        wanted = set(ctx.dataset_ids)
         _settings(ctx)  # a bad option fails before anything is read
         projects = ctx.read("projects").to_table()
         ctx.cache["projects"] = projects
@@ -349,9 +349,6 @@ class PppSource(Source):
         return table
 
 
-def _wanted(ctx: SourceContext) -> set[str]:
-    ids = getattr(ctx, "dataset_ids", None)
-    return set(ids()) if callable(ids) else {d.id for d in PppSource.datasets}
 
 
 def _with_period(table: pa.Table, ctx: SourceContext) -> pa.Table:

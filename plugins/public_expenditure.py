@@ -29,8 +29,6 @@ checked (合计 = 因公出国(境)费 + 公务用车购置 + 公务用车运行
 
 from __future__ import annotations
 
-import dataclasses
-import glob
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -54,9 +52,8 @@ from gongkai_etl.contracts import (
 )
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.errors import InputError, NormalizeError
-from gongkai_etl.extract.excel_reader import read_sheet
-from gongkai_etl.extract.headers import choose_names, combine_header_rows, match_columns
 from gongkai_etl.periods import Cadence
+from gongkai_etl.toolkit import choose_names, combine_header_rows, match_columns, read_sheet
 from gongkai_etl import values as nz
 
 PUBLISHER = "北京市朝阳区财政局 (Chaoyang District Finance Bureau)"
@@ -473,45 +470,20 @@ def _check_stats(table: pa.Table) -> list[Reject]:
 
 def _input_files(ctx: SourceContext, input_name: str) -> list[str]:
     """Files an input's (possibly globbed) path matches for the run's period."""
-    location = _location(ctx, input_name)
-    if location is None:
-        return []
-    if glob.has_magic(location):
-        return sorted(glob.glob(location))
-    return [location] if Path(location).exists() else []
-
-
-def _location(ctx: SourceContext, input_name: str) -> str | None:
-    # The SourceContext protocol has no way to list an input's files; RunContext knows the
-    # spec. See the report: a `ctx.locations(name)` / glob-aware `ctx.read_all(name)` would do.
-    pipeline = getattr(ctx, "pipeline", None)
-    spec = pipeline.inputs.get(input_name) if pipeline is not None else None
-    if spec is None:
-        return None
-    if spec.url is not None:
+    settings = ctx.input_settings(input_name)
+    if settings is not None and settings.is_url:
         raise InputError(f"inputs.{input_name}: 三公经费报表只支持本地文件 (only local files are supported)")
-    return spec.location(ctx.period, ctx.pipeline_dir)
+    return ctx.locations(input_name)
 
 
 def _describe_location(ctx: SourceContext, input_name: str) -> str:
-    try:
-        return _location(ctx, input_name) or f"inputs.{input_name}"
-    except InputError:
-        return f"inputs.{input_name}"
-
-
-def _read_file(ctx: SourceContext, input_name: str, path: str) -> RawTable:
-    """The engine's own read of one file of a multi-file input (archive, mapping, fixed values)."""
-    pipeline = ctx.pipeline  # type: ignore[attr-defined]
-    spec = dataclasses.replace(pipeline.inputs[input_name], path=path, url=None)
-    one = dataclasses.replace(pipeline, inputs={**pipeline.inputs, input_name: spec})
-    # The copy shares the run's dicts and lists (input hashes, excluded rows, cache).
-    return dataclasses.replace(ctx, pipeline=one).read(input_name)  # type: ignore[type-var]
+    settings = ctx.input_settings(input_name)
+    return settings.location if settings is not None and not settings.is_url else f"inputs.{input_name}"
 
 
 def _read_submission(ctx: SourceContext, input_name: str, path: str) -> list[dict[str, Any]]:
     """Item rows of one department's workbook, amounts converted to 万元 text."""
-    raw = _read_file(ctx, input_name, path)
+    raw = ctx.read(input_name, location=path)  # archived, columns mapped, fixed values set
     table = raw.to_table()
     sheet_rows = _sheet_rows(ctx, input_name, path)
     # Everything above the data: the reader's header detection may count the 单位 line as a
@@ -554,8 +526,8 @@ def _sheet_rows(ctx: SourceContext, input_name: str, path: str) -> list[list[Any
     """All rows of the sheet (for the title block and the 合计 row); [] for non-Excel files."""
     if not path.lower().endswith((".xlsx", ".xlsm", ".xls")):
         return []
-    spec = ctx.pipeline.inputs[input_name]  # type: ignore[attr-defined]
-    rows, _, _ = read_sheet(Path(path), spec.sheet)
+    settings = ctx.input_settings(input_name)
+    rows, _, _ = read_sheet(Path(path), settings.options.get("sheet") if settings else None)
     return [list(r) for r in rows]
 
 
@@ -628,7 +600,8 @@ def _total_records(
     ctx: SourceContext, input_name: str, sheet_rows: list[list[Any]], raw: RawTable, path: str
 ) -> list[dict[str, Any]]:
     """The 合计/小计 rows the reader left out, mapped to the declared columns like data rows."""
-    spec = ctx.pipeline.inputs[input_name]  # type: ignore[attr-defined]
+    spec = ctx.input_settings(input_name)
+    assert spec is not None  # only called for an input that was read
     decl = next(d for d in PublicExpenditureSource.inputs if d.name == input_name)
     start = int(raw.meta.get("header_row") or 1) - 1
     depth = int(raw.meta.get("header_depth") or 1)

@@ -19,6 +19,7 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import NormalizeError
 from gongkai_etl.periods import Cadence
+from gongkai_etl.values import parse_int
 
 PUBLISHER = "北京市朝阳区住房和城乡建设委员会 (Chaoyang District Housing and Urban-Rural Development Commission)"
 PROJECT_ID = Field("project_id", "项目编号", required=True, pattern=r"CY-PG-\d{4}-\d{3}", title_en="project id")
@@ -164,10 +165,10 @@ class ShantytownSource(Source):
         codes = division_codes(projects.column("street").to_pylist())  # check() names unknown streets
         projects = projects.append_column("division_code", pa.array(codes, pa.string()))
         yield Batch("shantytown_project", _with_period(projects, period))
-        if "shantytown_progress" in _wanted(ctx):
+        if "shantytown_progress" in set(ctx.dataset_ids):
             progress = ctx.read("progress").to_table()
             yield Batch("shantytown_progress", _with_period(progress, period))
-        if "shantytown_followup" in _wanted(ctx) and ctx.has_input("followup"):
+        if "shantytown_followup" in set(ctx.dataset_ids) and ctx.has_input("followup"):
             followup = ctx.read("followup").to_table()
             yield Batch("shantytown_followup", _with_period(followup, period))
 
@@ -207,9 +208,6 @@ class ShantytownSource(Source):
         return table.set_column(idx, "signed_pct", pct.cast(pa.decimal128(18, 2)))
 
 
-def _wanted(ctx: SourceContext) -> set[str]:
-    ids = getattr(ctx, "dataset_ids", None)
-    return set(ids()) if callable(ids) else {d.id for d in ShantytownSource.datasets}
 
 
 def _with_period(table: pa.Table, period: pa.Scalar) -> pa.Table:
@@ -218,8 +216,6 @@ def _with_period(table: pa.Table, period: pa.Scalar) -> pa.Table:
 
 def _households(ctx: SourceContext) -> dict[str, int]:
     """Households per project from this period's project list (typed)."""
-    from gongkai_etl.values import parse_int
-
     if "households" in ctx.cache:
         return ctx.cache["households"]
     raw = ctx.cache["projects"] if "projects" in ctx.cache else ctx.read("projects").to_table()

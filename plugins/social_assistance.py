@@ -30,9 +30,15 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Cadence, Period
-from gongkai_etl.protect.pii import ID18_CHECK_CHARS, ID18_WEIGHTS, id18_check_char, mask_id
-from gongkai_etl.arrowtext import one_array, string_payload
-from gongkai_etl.protect.keys import salted_key_array
+from gongkai_etl.toolkit import (
+    ID18_CHECK_CHARS,
+    ID18_WEIGHTS,
+    id18_check_char,
+    mask_id,
+    one_array,
+    salted_key_array,
+    string_payload,
+)
 
 PUBLISHER = "北京市朝阳区民政局 (Chaoyang District Civil Affairs Bureau)"
 DOMAIN = "社会救助 social assistance"
@@ -227,7 +233,7 @@ class SocialAssistanceSource(Source):
     )
 
     def extract(self, ctx: SourceContext) -> Iterator[Batch]:
-        wanted = _wanted(ctx)
+        wanted = set(ctx.dataset_ids)
         if MONTHLY_STATS.id in wanted:
             yield Batch(MONTHLY_STATS.id, _monthly_stats(ctx))
         if PUBLIC_LIST.id in wanted:
@@ -254,9 +260,6 @@ class SocialAssistanceSource(Source):
 # --- extract -------------------------------------------------------------------
 
 
-def _wanted(ctx: SourceContext) -> set[str]:
-    ids = getattr(ctx, "dataset_ids", None)
-    return set(ids()) if callable(ids) else {d.id for d in SocialAssistanceSource.datasets}
 
 
 def _texts(table: pa.Table, name: str) -> list[Any]:
@@ -366,8 +369,7 @@ def _change(value: Any) -> str | None:
 def _previous_input(ctx: SourceContext) -> Period | None:
     """The previous month, when its raw list is there to compare with."""
     prev = ctx.period.previous()
-    location = getattr(ctx, "location", None)
-    if callable(location) and location("dibao_list", prev) == location("dibao_list", ctx.period):
+    if ctx.locations("dibao_list", period=prev) == ctx.locations("dibao_list"):
         return None  # one fixed file for every month: nothing to compare with
     if not ctx.has_input("dibao_list", period=prev):
         return None
@@ -570,8 +572,7 @@ def _public_list(ctx: SourceContext) -> Iterator[pa.Table]:
     """
     salt = ctx.salt
     if not salt:
-        pipeline = getattr(ctx, "pipeline", None)
-        env = getattr(pipeline, "salt_env", "GONGKAI_SALT")
+        env = ctx.salt_env
         raise ConfigError(
             f"盐值未配置，无法生成低保名单的记录编号 (salt not configured; sa_dibao_public_list needs it for "
             f"record_key): 请设置环境变量 {env} (set the environment variable {env}, or name another one with "

@@ -41,7 +41,7 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_code
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl.periods import Cadence
-from gongkai_etl.validate.constraints import normalize_and_validate
+from gongkai_etl.toolkit import normalize_and_validate
 
 PUBLISHER = "北京市朝阳区水务局 (Chaoyang District Water Authority)"
 DOMAIN = "黑臭水体 black and odorous water bodies"
@@ -317,7 +317,7 @@ class WaterBodiesSource(Source):
             monitoring = _set(monitoring, "period", [period] * monitoring.num_rows)
             means = _indicator_means(ctx, monitoring, how)
 
-        wanted = set(ctx.dataset_ids()) if hasattr(ctx, "dataset_ids") else {d.id for d in self.datasets}
+        wanted = set(ctx.dataset_ids)
         if WATER_BODY.id in wanted:
             table = bodies
             table = _set(table, "division_code", [_division(s)[0] for s in table.column("street").to_pylist()])

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, RawTable, Source
+from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, InputSettings, RawTable, Source
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import InputError
 from gongkai_etl.extract.archive import archive_input
@@ -87,17 +89,37 @@ class RunContext:
             return value
         return local_salt(self.home)
 
-    def dataset_ids(self) -> list[str]:
-        return [d.id for d in self.datasets]
+    @property
+    def dataset_ids(self) -> tuple[str, ...]:
+        return tuple(d.id for d in self.datasets)
 
-    def wants(self, dataset_id: str) -> bool:
-        return dataset_id in self.dataset_ids()
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(self.pipeline.inputs)
 
-    def location(self, input_name: str, period: Period | None = None) -> str:
+    @property
+    def salt_env(self) -> str:
+        return self.pipeline.salt_env
+
+    def input_settings(self, input_name: str, *, period: Period | None = None) -> InputSettings | None:
         spec = self.pipeline.inputs.get(input_name)
         if spec is None:
-            raise InputError(f"流水线未配置输入 {input_name!r} (input not configured under `inputs:`)", file=self.pipeline.file)
-        return spec.location(period or self.period, self.pipeline.base_dir)
+            return None
+        return InputSettings(
+            input_name, spec.location(period or self.period, self.pipeline.base_dir), MappingProxyType(dict(spec.columns)), MappingProxyType(dict(spec.units)),
+            MappingProxyType(dict(spec.fixed)), MappingProxyType(spec.reader_options()), spec.url is not None,
+        )
+
+    def locations(self, input_name: str, *, period: Period | None = None) -> list[str]:
+        spec = self.pipeline.inputs.get(input_name)
+        if spec is None:
+            return []
+        location = spec.location(period or self.period, self.pipeline.base_dir)
+        if spec.url is not None:
+            return [location]
+        if glob.has_magic(location):
+            return sorted(glob.glob(location))
+        return [location] if Path(location).exists() else []
 
     def has_input(self, input_name: str, *, period: Period | None = None) -> bool:
         spec = self.pipeline.inputs.get(input_name)
@@ -113,14 +135,16 @@ class RunContext:
     def published(self, dataset: str, period: Period) -> pa.Table | None:
         return read_published(self.home, self.ledger, dataset, period)
 
-    def read(self, input_name: str, *, period: Period | None = None) -> RawTable:
+    def read(self, input_name: str, *, period: Period | None = None, location: str | None = None) -> RawTable:
         """Read an input with the pipeline's column mapping and fixed values applied."""
         started = time.perf_counter()
         spec = self.pipeline.inputs.get(input_name)
         decl = next((d for d in self.source.inputs if d.name == input_name), None)
         if spec is None:
             raise InputError(f"流水线未配置输入 {input_name!r} (input not configured under `inputs:`)", file=self.pipeline.file)
-        location = spec.location(period or self.period, self.pipeline.base_dir)
+        if location is not None and spec.url is not None:
+            raise InputError(f"inputs.{input_name}: 只有本地文件输入可以按文件读取 (only a file input can be read file by file)")
+        location = location if location is not None else spec.location(period or self.period, self.pipeline.base_dir)
         options = dict(spec.reader_options())
         options.setdefault("batch_rows", self.pipeline.batch_rows)
         reader = next((r for r in self.registry.readers if r.can_read(location, options)), None)
@@ -272,8 +296,3 @@ def read_published(home: Home, ledger: Ledger, dataset: str, period: Period) -> 
             if path.exists():
                 return pq.read_table(path)
     return None
-
-
-def as_tables(batches: Iterable[pa.RecordBatch]) -> pa.Table | None:
-    items = list(batches)
-    return pa.Table.from_batches(items) if items else None

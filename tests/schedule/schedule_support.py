@@ -56,7 +56,7 @@ PLUGIN = textwrap.dedent(
         def extract(self, ctx):
             table = ctx.read("rows").to_table()
             for ds in self.datasets:
-                if ds.id not in ctx.dataset_ids():
+                if ds.id not in ctx.dataset_ids:
                     continue
                 names = [n for n in table.column_names if n in ds.field_names or n.startswith("_")]
                 out = table.select(names)
