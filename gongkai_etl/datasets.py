@@ -31,8 +31,6 @@ FIELD_TYPES: dict[str, str] = {
 class Field:
     """One column of a dataset.
 
-    ``aliases`` are raw column names departments use for this field; they are
-    matched after whitespace and full-width characters are normalized.
     ``minimum``/``maximum`` are inclusive. ``scale`` is the number of decimals
     of a ``decimal`` field.
     """
@@ -48,7 +46,6 @@ class Field:
     pattern: str | None = None
     description: str = ""
     title_en: str = ""
-    aliases: tuple[str, ...] = ()
     precision: int = 18
     scale: int = 2
 
@@ -69,11 +66,6 @@ class Field:
             "datetime": pa.timestamp("s"),
             "boolean": pa.bool_(),
         }[self.type]
-
-    @property
-    def header(self) -> str:
-        """CSV header: the field name; Chinese titles travel in the metadata."""
-        return self.name
 
     def arrow_field(self) -> pa.Field:
         meta = {"title_zh": self.title_zh, "title_en": self.title_en or self.name}
@@ -183,6 +175,3 @@ class Dataset:
         if self.primary_key:
             schema["primaryKey"] = list(self.primary_key)
         return schema
-
-    def csv_header(self) -> list[str]:
-        return [f.header for f in self.fields]

@@ -115,20 +115,27 @@ def reset_plugins() -> None:
 
 
 def _results_by_plugin(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, Any]]:
-    """Call a collecting hook per implementation, keeping who returned what."""
+    """Call a collecting hook once per implementation, keeping who returned what.
+
+    Each call goes through pluggy (a hook caller limited to that one plugin), so
+    opt-in arguments, tracing and hook wrappers work as for any ``pm.hook`` call,
+    and an error names the plugin that raised it. Order: registration order,
+    third-party plugins' ``tryfirst`` and built-ins' ``trylast`` respected."""
     out: list[tuple[str, Any]] = []
-    hook = getattr(pm.hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # pluggy calls last-registered first
+    every = list(reversed(getattr(pm.hook, hook_name).get_hookimpls()))  # pluggy calls the last first
+    impls = [impl for impl in every if not (impl.wrapper or impl.hookwrapper)]  # wrappers wrap each call
+    for impl in impls:
         name = impl.plugin_name
+        others = [other.plugin for other in impls if other.plugin is not impl.plugin]
+        call_one = pm.subset_hook_caller(hook_name, remove_plugins=others)
         try:
-            result = impl.function()
+            returned = call_one()
         except Exception as exc:
             raise PluginError(name, f"{hook_name}() raised {type(exc).__name__}: {exc}") from exc
-        if result is None:
-            continue
-        if not isinstance(result, (list, tuple)):
-            raise PluginError(name, f"{hook_name}() must return a list, got {type(result).__name__}")
-        out.extend((name, item) for item in result)
+        for result in returned:  # [] when the implementation returned None
+            if not isinstance(result, (list, tuple)):
+                raise PluginError(name, f"{hook_name}() must return a list, got {type(result).__name__}")
+            out.extend((name, item) for item in result)
     return out
 
 

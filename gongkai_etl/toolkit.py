@@ -19,11 +19,17 @@ What is here, and why a source would want it:
 * GB 11643 ID numbers (``id18_check_char``, ``ID18_WEIGHTS``,
   ``ID18_CHECK_CHARS``), ``mask_id`` and ``salted_key_array``: a source that
   checks or keys people's ID numbers column-wise.
+* ``text_cell``: a value a source computed, as the raw text the engine types
+  (a source yields raw text, like a department's file).
 * ``one_array`` / ``string_payload``: a column as one Arrow array, and the raw
   UTF-8 bytes and offsets of a string array, for numpy kernels.
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 from gongkai_etl.extract.excel_reader import read_sheet
 from gongkai_etl.extract.headers import choose_names, combine_header_rows, match_columns
@@ -32,6 +38,18 @@ from gongkai_etl.protect.keys import salted_key_array
 from gongkai_etl.protect.pii import ID18_CHECK_CHARS, ID18_WEIGHTS, id18_check_char, mask_id
 from gongkai_etl.validate.constraints import normalize_and_validate
 from gongkai_etl.validate.unique import check_unique
+
+
+
+def text_cell(value: Any) -> str | None:
+    """A computed value as raw cell text: dates in ISO form, decimals in
+    fixed-point notation (never ``1E+2``), None as None."""
+    if value is None:
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
 
 __all__ = [
     "ID18_CHECK_CHARS",
@@ -47,4 +65,5 @@ __all__ = [
     "read_sheet",
     "salted_key_array",
     "string_payload",
+    "text_cell",
 ]

@@ -55,9 +55,10 @@ from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Opt
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import DISTRICT_CODE, DISTRICT_NAME, division_code
 from gongkai_etl.errors import ConfigError, NormalizeError
+from gongkai_etl.fields import division_code_field, period_field
 from gongkai_etl.periods import Cadence
 from gongkai_etl.values import convert_unit, parse_decimal, unit_exponent
-from gongkai_etl.toolkit import check_unique, normalize_and_validate
+from gongkai_etl.toolkit import check_unique, normalize_and_validate, text_cell
 from gongkai_etl_plugins import aqi
 
 PUBLISHER = "北京市朝阳区环境保护局 (Chaoyang District Environmental Protection Bureau)"
@@ -91,10 +92,10 @@ DAILY_FIELDS: dict[str, tuple[str, str, str, str]] = {
     "PM25_24h": ("pm2_5_24h", "iaqi_pm2_5", "hours_pm2_5", "pm2_5_mean"),
 }
 
-PERIOD = Field("period", "期间", required=True, pattern=r"\d{4}-\d{2}", title_en="period")
+PERIOD = period_field(Cadence.MONTHLY)
 STATION = Field("station", "监测站点", required=True, title_en="monitoring station")
-DIVISION = Field("division_code", "区划代码", required=True, pattern=r"\d{12}", title_en="division code",
-                 description="站点所在街道/地区的统计用区划代码 (code of the street the station is in)")
+DIVISION = division_code_field(
+    description="站点所在街道/地区的统计用区划代码 (code of the street the station is in)")
 LEVELS = tuple(lv.grade for lv in aqi.LEVELS)
 CATEGORIES = tuple(lv.category for lv in aqi.LEVELS)
 
@@ -126,7 +127,7 @@ HOURLY = Dataset(
     fields=(
         PERIOD,
         STATION,
-        Field("division_code", "区划代码", pattern=r"\d{12}", title_en="division code"),
+        division_code_field(required=False),
         Field("time", "监测时间(小时结束时刻)", type="datetime", required=True, title_en="hour ending (UTC+8)"),
         Field("date", "数据日期", type="date", title_en="day the hour belongs to"),
         Field("hour", "小时序号", type="integer", minimum=1, maximum=24, title_en="hour of the day (1-24, hour ending)"),
@@ -476,8 +477,6 @@ def _division_of(valid: pa.Table, station: str) -> str | None:
 
 
 # --- daily and monthly tables ---------------------------------------------------------------------
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _daily_table(period: str, codes: dict[str, str | None], results: dict[str, list[aqi.DailyResult]]) -> pa.Table:
@@ -486,7 +485,7 @@ def _daily_table(period: str, codes: dict[str, str | None], results: dict[str, l
         for r in results[station]:
             row: dict[str, Any] = {"period": period, "station": station, "division_code": code, "date": r.day}
             for key, (conc, sub, count, _) in DAILY_FIELDS.items():
-                row[conc] = _text(r.reported[key])
+                row[conc] = text_cell(r.reported[key])
                 row[sub] = r.iaqi[key]
                 row[count] = r.counts[key]
             row.update(

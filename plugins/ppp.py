@@ -42,6 +42,7 @@ from gongkai_etl.contracts import Batch, InputDecl, Option, Reject, Source, Sour
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError, NormalizeError
+from gongkai_etl.fields import division_code_field, period_field
 from gongkai_etl.periods import Cadence
 from gongkai_etl.values import clean_text, parse_amount, to_halfwidth
 from gongkai_etl_plugins import ppp_checks
@@ -87,7 +88,7 @@ DOC_TYPE_ALIASES = {
     "成交结果": "中标/成交结果",
 }
 
-PERIOD = Field("period", "期间", required=True, pattern=r"\d{4}-\d{2}", title_en="period")
+PERIOD = period_field(Cadence.MONTHLY)
 PROJECT_ID = Field("project_id", "项目编号", required=True, pattern=r"CY-PPP-\d{4}-\d{3}", title_en="project id")
 
 
@@ -115,7 +116,7 @@ PROJECT = Dataset(
         Field("project_name", "项目名称", required=True, title_en="project name"),
         Field("industry", "所属行业", required=True, enum=INDUSTRIES, title_en="industry"),
         Field("street", "所在街乡", required=True, title_en="street or area"),
-        Field("division_code", "区划代码", required=True, pattern=r"\d{12}", title_en="division code"),
+        division_code_field(),
         Field("implementing_agency", "实施机构", required=True, title_en="implementing agency"),
         _money("total_investment", "项目总投资", "total investment", required=True, minimum=0.01),
         Field("operation_mode", "运作方式", required=True, enum=OPERATION_MODES, title_en="operation mode"),
@@ -365,7 +366,7 @@ def _replace(table: pa.Table, name: str, values: list[Any]) -> pa.Table:
     return table.append_column(name, array)
 
 
-def _texts(table: pa.Table, name: str) -> list[str | None]:
+def _clean_texts(table: pa.Table, name: str) -> list[str | None]:
     if name not in table.column_names:
         return [None] * table.num_rows
     return [clean_text(v) for v in table.column(name).to_pylist()]
@@ -376,14 +377,14 @@ def _project_rows(table: pa.Table) -> pa.Table:
     operation modes without spaces, codes upper-cased, street -> division code."""
     for name in ("cooperation_term_years", "construction_years", "operation_years"):
         if name in table.column_names:
-            table = _replace(table, name, [_strip_suffix(v, "年") for v in _texts(table, name)])
+            table = _replace(table, name, [_strip_suffix(v, "年") for v in _clean_texts(table, name)])
     table = _replace(table, "operation_mode", [
-        None if v is None else v.replace(" ", "").upper() for v in _texts(table, "operation_mode")
+        None if v is None else v.replace(" ", "").upper() for v in _clean_texts(table, "operation_mode")
     ])
     for name in ("private_partner_uscc", "spv_uscc"):
         if name in table.column_names:
-            table = _replace(table, name, [None if v is None else normalize_uscc(v) for v in _texts(table, name)])
-    codes = division_codes(_texts(table, "street"))  # check_projects names unknown streets
+            table = _replace(table, name, [None if v is None else normalize_uscc(v) for v in _clean_texts(table, name)])
+    codes = division_codes(_clean_texts(table, "street"))  # check_projects names unknown streets
     return _replace(table, "division_code", codes)
 
 
@@ -397,11 +398,11 @@ def _doc_rows(table: pa.Table) -> pa.Table:
     # to_halfwidth: 预中标／成交结果 typed with a full-width slash is the same type
     types = [
         None if v is None else DOC_TYPE_ALIASES.get(to_halfwidth(v).replace(" ", "").lower(), v)
-        for v in _texts(table, "doc_type")
+        for v in _clean_texts(table, "doc_type")
     ]
     table = _replace(table, "doc_type", types)
-    table = _replace(table, "seq", [v or "1" for v in _texts(table, "seq")])
-    given = [None if v is None else v.lower() for v in _texts(table, "sha256")]
+    table = _replace(table, "seq", [v or "1" for v in _clean_texts(table, "seq")])
+    given = [None if v is None else v.lower() for v in _clean_texts(table, "sha256")]
     texts = table.column("doc_text").to_pylist() if "doc_text" in table.column_names else [None] * table.num_rows
     digests = [g if g or not t else sha256_text(t) for g, t in zip(given, texts)]
     return _replace(table, "sha256", digests)
@@ -415,7 +416,7 @@ def _total_investment(ctx: SourceContext) -> dict[str, Decimal | None]:
     raw = ctx.cache["projects"] if "projects" in ctx.cache else ctx.read("projects").to_table()
     unit = ctx.source_unit("projects", "total_investment")
     out: dict[str, Decimal | None] = {}
-    for pid, value in zip(_texts(raw, "project_id"), raw.column("total_investment").to_pylist()):
+    for pid, value in zip(_clean_texts(raw, "project_id"), raw.column("total_investment").to_pylist()):
         if not pid:
             continue
         try:

@@ -52,8 +52,9 @@ from gongkai_etl.contracts import (
 )
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.errors import InputError, NormalizeError
+from gongkai_etl.fields import period_field
 from gongkai_etl.periods import Cadence
-from gongkai_etl.toolkit import choose_names, combine_header_rows, match_columns, read_sheet
+from gongkai_etl.toolkit import choose_names, combine_header_rows, match_columns, read_sheet, text_cell
 from gongkai_etl import values as nz
 
 PUBLISHER = "北京市朝阳区财政局 (Chaoyang District Finance Bureau)"
@@ -136,7 +137,7 @@ def _clean_code(value: Any) -> str | None:
 
 # --- datasets -----------------------------------------------------------------------------
 
-PERIOD = Field("period", "年度", required=True, pattern=r"\d{4}", title_en="fiscal year")
+PERIOD = period_field(Cadence.YEARLY, title_zh="年度", title_en="fiscal year")
 DEPT_CODE = Field("dept_code", "单位编码", required=True, pattern=r"\d{3,12}", title_en="budget unit code")
 DEPT_NAME = Field("dept_name", "单位名称", required=True, title_en="budget unit")
 VERSION = Field("version", "预决算", required=True, enum=VERSIONS, title_en="budget or final accounts",
@@ -647,14 +648,12 @@ def _table(records: list[dict[str, Any]], dataset: Dataset, extra: tuple[str, ..
     names = [f.name for f in dataset.fields if f.name not in ("change_amount", "change_pct", "gov_econ_code")]
     cols: dict[str, pa.Array] = {}
     for name in (*names, *extra):
-        cols[name] = pa.array([_text(r.get(name)) for r in records], pa.string())
+        cols[name] = pa.array([text_cell(r.get(name)) for r in records], pa.string())
     cols[ROW_COLUMN] = pa.array([r.get(ROW_COLUMN) for r in records], pa.int64())
     cols[FILE_COLUMN] = pa.array([r.get(FILE_COLUMN) for r in records], pa.string())
     return pa.table(cols)
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 @hookimpl

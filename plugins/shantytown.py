@@ -18,12 +18,13 @@ from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Rej
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import NormalizeError
+from gongkai_etl.fields import division_code_field, period_field
 from gongkai_etl.periods import Cadence
 from gongkai_etl.values import parse_int
 
 PUBLISHER = "北京市朝阳区住房和城乡建设委员会 (Chaoyang District Housing and Urban-Rural Development Commission)"
 PROJECT_ID = Field("project_id", "项目编号", required=True, pattern=r"CY-PG-\d{4}-\d{3}", title_en="project id")
-DIVISION = Field("division_code", "区划代码", required=True, pattern=r"\d{12}", title_en="division code")
+DIVISION = division_code_field()
 
 PROJECT = Dataset(
     id="shantytown_project",
@@ -37,7 +38,7 @@ PROJECT = Dataset(
     primary_key=("period", "project_id"),
     headline="total_investment",
     fields=(
-        Field("period", "期间", required=True, pattern=r"\d{4}-\d{2}", title_en="period"),
+        period_field(Cadence.MONTHLY),
         PROJECT_ID,
         Field("project_name", "项目名称", required=True, title_en="project name"),
         Field("street", "所属街乡", required=True, title_en="street or area"),
@@ -64,7 +65,7 @@ PROGRESS = Dataset(
     primary_key=("period", "project_id"),
     headline="investment_cum",
     fields=(
-        Field("period", "期间", required=True, pattern=r"\d{4}-\d{2}", title_en="period"),
+        period_field(Cadence.MONTHLY),
         PROJECT_ID,
         Field("signed_households", "累计签约户数", type="integer", unit="户", required=True, minimum=0, title_en="signed households (cumulative)"),
         Field("signed_pct", "签约比例", type="decimal", unit="%", minimum=0, maximum=100, scale=2, title_en="signed share"),
@@ -89,7 +90,7 @@ FOLLOWUP = Dataset(
     primary_key=("period", "project_id"),
     headline="resettled_households",
     fields=(
-        Field("period", "期间", required=True, pattern=r"\d{4}-\d{2}", title_en="period"),
+        period_field(Cadence.MONTHLY),
         PROJECT_ID,
         Field("resettled_households", "累计回迁安置户数", type="integer", unit="户", required=True, minimum=0, title_en="resettled households (cumulative)"),
         Field("facilities_pct", "配套设施完成比例", type="decimal", unit="%", minimum=0, maximum=100, scale=1, title_en="facilities completed"),

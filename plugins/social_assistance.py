@@ -29,6 +29,7 @@ from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Rej
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError
+from gongkai_etl.fields import division_code_field, period_field
 from gongkai_etl.periods import Cadence, Period
 from gongkai_etl.toolkit import (
     ID18_CHECK_CHARS,
@@ -65,10 +66,10 @@ CATEGORY_SYNONYMS = {
 }
 CHANGE_SYNONYMS = {"新纳入": "新增", "新增保": "新增", "停发": "停保", "退出": "停保", "正常": "续保", "继续": "续保"}
 
-PERIOD_MONTH = Field("period", "期间", required=True, pattern=r"\d{4}-\d{2}", title_en="period (month)")
-PERIOD_QUARTER = Field("period", "期间", required=True, pattern=r"\d{4}Q[1-4]", title_en="period (quarter)")
+PERIOD_MONTH = period_field(Cadence.MONTHLY, title_en="period (month)")
+PERIOD_QUARTER = period_field(Cadence.QUARTERLY, title_en="period (quarter)")
 STREET = Field("street", "街道(地区)", required=True, title_en="street or area")
-DIVISION = Field("division_code", "区划代码", required=True, pattern=r"\d{12}", title_en="division code")
+DIVISION = division_code_field()
 
 MONTHLY_STATS = Dataset(
     id="sa_monthly_stats",
@@ -262,7 +263,7 @@ class SocialAssistanceSource(Source):
 
 
 
-def _texts(table: pa.Table, name: str) -> list[Any]:
+def _column_values(table: pa.Table, name: str) -> list[Any]:
     return table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
 
 
@@ -290,24 +291,24 @@ def _table(columns: dict[str, list[Any]], rows: list[Any], files: list[Any], raw
 def _monthly_stats(ctx: SourceContext) -> pa.Table:
     raw = ctx.read("stats").to_table()
     n = raw.num_rows
-    streets = _texts(raw, "street")
+    streets = _column_values(raw, "street")
     columns = {
         "period": [ctx.period.key] * n,
         "street": streets,
         "division_code": division_codes(streets),
-        "category": [_category(v) for v in _texts(raw, "category")],
+        "category": [_category(v) for v in _column_values(raw, "category")],
     }
     for name in ("households", "persons", "expenditure_month", "expenditure_ytd", "standard_amount"):
-        columns[name] = _texts(raw, name)
-    return _table(columns, _texts(raw, ROW_COLUMN), _texts(raw, FILE_COLUMN), raw)
+        columns[name] = _column_values(raw, name)
+    return _table(columns, _column_values(raw, ROW_COLUMN), _column_values(raw, FILE_COLUMN), raw)
 
 
 def _quarterly_stats(ctx: SourceContext) -> pa.Table:
     raw = ctx.read("quarterly").to_table()
     n = raw.num_rows
-    streets = _texts(raw, "street")
+    streets = _column_values(raw, "street")
     categories: list[Any] = []
-    for main, sub in zip(_texts(raw, "category"), _texts(raw, "subcategory")):
+    for main, sub in zip(_column_values(raw, "category"), _column_values(raw, "subcategory")):
         # The system exports 医疗救助 + 资助参保 as two fields; 临时救助 has no sub-item.
         main_text = _category(main)
         sub_text = _category(sub)
@@ -320,10 +321,10 @@ def _quarterly_stats(ctx: SourceContext) -> pa.Table:
         "street": streets,
         "division_code": division_codes(streets),
         "category": categories,
-        "person_times": _texts(raw, "person_times"),
-        "expenditure": _texts(raw, "expenditure"),
+        "person_times": _column_values(raw, "person_times"),
+        "expenditure": _column_values(raw, "expenditure"),
     }
-    return _table(columns, _texts(raw, ROW_COLUMN), _texts(raw, FILE_COLUMN), raw)
+    return _table(columns, _column_values(raw, ROW_COLUMN), _column_values(raw, FILE_COLUMN), raw)
 
 
 # --- the public list -------------------------------------------------------------

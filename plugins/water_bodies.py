@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -40,8 +39,9 @@ from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Opt
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_code
 from gongkai_etl.errors import ConfigError, NormalizeError
+from gongkai_etl.fields import division_code_field, period_field
 from gongkai_etl.periods import Cadence
-from gongkai_etl.toolkit import normalize_and_validate
+from gongkai_etl.toolkit import normalize_and_validate, text_cell
 
 PUBLISHER = "北京市朝阳区水务局 (Chaoyang District Water Authority)"
 DOMAIN = "黑臭水体 black and odorous water bodies"
@@ -129,7 +129,7 @@ def severity_reason(declared: str, assessed: str, graded: list[tuple[Threshold, 
 
 # --- datasets -----------------------------------------------------------------------------
 
-PERIOD = Field("period", "期间", required=True, pattern=r"\d{4}H[12]", title_en="half-year")
+PERIOD = period_field(Cadence.HALF_YEARLY, title_en="half-year")
 BODY_ID = Field("water_body_id", "水体编号", required=True, pattern=r"[A-Za-z0-9][A-Za-z0-9_\-]{2,31}", title_en="water body id")
 NAME = Field("name", "水体名称", required=True, title_en="water body name")
 STATUS = Field("status", "治理状态", required=True, enum=STATUSES, title_en="treatment status")
@@ -164,8 +164,8 @@ WATER_BODY = Dataset(
         BODY_ID,
         NAME,
         Field("street", "所在街乡", required=True, title_en="street or area"),
-        Field("division_code", "区划代码", pattern=r"\d{12}", title_en="division code",
-              description="所在街乡的12位统计用区划代码（2016版）；跨多个街乡时取第一个"),
+        division_code_field(
+            required=False, description="所在街乡的12位统计用区划代码（2016版）；跨多个街乡时取第一个"),
         Field("water_type", "水体类型", required=True, enum=WATER_TYPES, title_en="type"),
         Field("start_point", "起点", title_en="start point"),
         Field("end_point", "终点", title_en="end point"),
@@ -322,7 +322,7 @@ class WaterBodiesSource(Source):
             table = bodies
             table = _set(table, "division_code", [_division(s)[0] for s in table.column("street").to_pylist()])
             for f in (*INDICATORS, "samples"):
-                table = _set(table, f, [_text(means.get(i, {}).get(f)) for i in ids])
+                table = _set(table, f, [text_cell(means.get(i, {}).get(f)) for i in ids])
             yield Batch(WATER_BODY.id, table)
         if PROGRESS.id in wanted:
             yield Batch(PROGRESS.id, bodies)
@@ -461,12 +461,6 @@ def _clean(value: Any) -> str | None:
     return text.upper() or None
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 def _set(table: pa.Table, name: str, values: list[Any]) -> pa.Table:

@@ -4,6 +4,7 @@ plugin gives an error naming it."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -52,26 +53,52 @@ def test_no_top_level_plugins_package_installed() -> None:
 
 
 def test_third_party_plugin_is_listed_and_runs(third_party: Path, tmp_path: Path) -> None:
-    env = {"PYTHONPATH": str(third_party) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    """The example package (written from the README only) reads a glob input file by
+    file through the engine, skips a dataset the run does not publish, and hears
+    every publication through the after_publish hook."""
+    feed = tmp_path / "feed.jsonl"
+    env = {"PYTHONPATH": str(third_party) + os.pathsep + os.environ.get("PYTHONPATH", ""), "LIBRARY_FEED": str(feed)}
     listed = run_etl("plugins", env=env)
     assert listed.returncode == 0, listed.stderr
     assert "library  (gongkai-example-plugin 1.0.0, gongkai_example.library)" in listed.stdout
-    assert "library_visits" in listed.stdout
+    assert "hooks: after_publish, register_sources" in listed.stdout
+    assert "library_visits" in listed.stdout and "library_totals" in listed.stdout
 
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "visits_2016-09.csv").write_text("图书馆,街道,到馆人次,借阅册次\n朝阳区图书馆,团结湖街道,\"12,345\",4567\n劲松分馆,劲松街道,2345,１２３\n", encoding="utf-8-sig")
+    month = tmp_path / "data" / "2016-09"
+    month.mkdir(parents=True)
+    header = "图书馆,街道,到馆人次,借阅册次\n"
+    (month / "chaoyang.csv").write_text(header + "朝阳区图书馆,团结湖街道,\"12,345\",4567\n", encoding="utf-8-sig")
+    (month / "jinsong.csv").write_text(header + "劲松分馆,劲松街道,2345,１２３\n", encoding="utf-8-sig")
+    (month / "notes.txt").write_text("not a csv: the glob leaves it out\n", encoding="utf-8")
     pipeline = tmp_path / "library.yaml"
     pipeline.write_text(
-        "source: {plugin: library}\ninputs:\n  visits: data/visits_{period}.csv\noutput: {dir: out}\n", encoding="utf-8"
+        "source: {plugin: library}\ninputs:\n  visits: data/{period}/*.csv\n"
+        "datasets: [library_visits]\noutput: {dir: out}\n",
+        encoding="utf-8",
     )
     run = run_etl("run", str(pipeline), "--period", "2016-09", env=env, cwd=tmp_path.parent)
     assert run.returncode == 0, run.stderr
     import pyarrow.parquet as pq
 
-    table = pq.read_table(tmp_path / "out/library_visits/data/period=2016-09/part-0.parquet")
-    assert table.column("visits").to_pylist() == [12345, 2345]
-    assert table.column("loans").to_pylist() == [4567, 123]
+    out = tmp_path / "out"
+    table = pq.read_table(out / "library_visits/data/period=2016-09/part-0.parquet")
+    assert sorted(zip(table.column("library").to_pylist(), table.column("visits").to_pylist(), table.column("loans").to_pylist())) == [
+        ("劲松分馆", 2345, 123), ("朝阳区图书馆", 12345, 4567)
+    ]
+    assert not (out / "library_totals").exists()  # not in this pipeline's datasets
+    archived = list((out / ".gongkai" / "archive").rglob("*.csv"))
+    assert len(archived) == 2  # each library's file archived by the engine
+    assert [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()] == [
+        {"dataset": "library_visits", "period": "2016-09", "version": 1, "rows": 2}
+    ]
+
+    pipeline.write_text(pipeline.read_text(encoding="utf-8").replace("[library_visits]", "[library_visits, library_totals]"))
+    run = run_etl("run", str(pipeline), "--period", "2016-09", env=env, cwd=tmp_path.parent)
+    assert run.returncode == 0, run.stderr
+    totals = pq.read_table(out / "library_totals/data/period=2016-09/part-0.parquet")
+    assert totals.column("visits").to_pylist() == [14690] and totals.column("libraries").to_pylist() == [2]
+    fed = [json.loads(line)["dataset"] for line in feed.read_text(encoding="utf-8").splitlines()]
+    assert fed == ["library_visits", "library_totals"]  # visits unchanged: not published again
 
 
 def test_broken_plugin_is_named(tmp_path: Path) -> None:
@@ -109,7 +136,55 @@ def test_every_hook_is_documented() -> None:
     from gongkai_etl import hookspecs
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    for name in ("register_sources", "register_readers", "register_writers", "register_commands"):
+    for name in ("register_sources", "register_readers", "register_writers", "register_commands", "after_publish"):
         fn = getattr(hookspecs, name)
         assert fn.__doc__ and len(fn.__doc__) > 80, name
         assert name in readme, f"{name} is not in the README's plugin guide"
+
+
+def test_readme_shows_the_example_plugin_as_it_is() -> None:
+    """The plugin guide's code is the package the suite installs and runs, so the
+    docs cannot drift from what works."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("# gongkai_example/library.py\n", 1)[1].split("```", 1)[0]
+    source = (EXAMPLE / "gongkai_example" / "library.py").read_text(encoding="utf-8")
+    assert shown.strip() == source[source.index("from __future__ import annotations"):].strip()
+
+
+def test_a_raising_hook_is_named_and_hooks_go_through_pluggy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Collecting hooks are called through pluggy (a hook wrapper sees each call) and
+    an implementation that raises is named in the error."""
+    import pluggy
+
+    from gongkai_etl import hookimpl, hookspecs
+    from gongkai_etl.errors import PluginError
+    from gongkai_etl.plugins import _results_by_plugin
+
+    pm = pluggy.PluginManager("gongkai_etl")
+    pm.add_hookspecs(hookspecs)
+    seen: list[str] = []
+
+    class Good:
+        @hookimpl
+        def register_readers(self) -> list:
+            return ["a reader"]
+
+    class Watcher:
+        @hookimpl(wrapper=True)
+        def register_readers(self):  # noqa: ANN201
+            result = yield
+            seen.append(result)
+            return result
+
+    class Bad:
+        @hookimpl
+        def register_readers(self) -> list:
+            raise RuntimeError("boom")
+
+    pm.register(Good(), name="good")
+    pm.register(Watcher(), name="watcher")
+    assert _results_by_plugin(pm, "register_readers") == [("good", "a reader")]
+    assert seen == [[["a reader"]]]  # the wrapper saw good's call: it went through pm.hook
+    pm.register(Bad(), name="bad")
+    with pytest.raises(PluginError, match="bad.*register_readers\\(\\) raised RuntimeError: boom"):
+        _results_by_plugin(pm, "register_readers")
