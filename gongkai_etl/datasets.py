@@ -7,7 +7,8 @@ CSV header, so the three can never disagree.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 import pyarrow as pa

@@ -17,7 +17,12 @@ from pathlib import Path
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.spec import Pipeline
-from gongkai_etl.workdays import DEFAULT_DEADLINES, DeadlineRule, WorkCalendar, default_rule
+from gongkai_etl.workdays import (
+    DEFAULT_DEADLINES,
+    DeadlineRule,
+    WorkCalendar,
+    default_rule,
+)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import errno
 import hashlib
 import json
 import os
-import sqlite3
 import signal
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any

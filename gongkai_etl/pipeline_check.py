@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from gongkai_etl.contracts import Source
 from gongkai_etl.datasets import Dataset
+from gongkai_etl.deadlines import deadline_plan
 from gongkai_etl.errors import ConfigError, unknown_name
 from gongkai_etl.plugins import Registry, load_plugins
-from gongkai_etl.deadlines import deadline_plan
 from gongkai_etl.spec import Pipeline
 
 

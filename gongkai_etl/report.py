@@ -3,8 +3,8 @@ through which the runner tells the CLI (the one place that talks to the user).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from gongkai_etl.home import Home, register_target
 from gongkai_etl.errors import ConfigError, did_you_mean
+from gongkai_etl.home import Home, register_target
 from gongkai_etl.periods import Period, parse_periods
 
 TOP_KEYS = {

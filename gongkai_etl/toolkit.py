@@ -31,14 +31,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from gongkai_etl.arrowtext import one_array, string_payload
 from gongkai_etl.extract.excel_reader import read_sheet
 from gongkai_etl.extract.headers import choose_names, combine_header_rows, match_columns
-from gongkai_etl.arrowtext import one_array, string_payload
 from gongkai_etl.protect.keys import salted_key_array
-from gongkai_etl.protect.pii import ID18_CHECK_CHARS, ID18_WEIGHTS, id18_check_char, mask_id
+from gongkai_etl.protect.pii import (
+    ID18_CHECK_CHARS,
+    ID18_WEIGHTS,
+    id18_check_char,
+    mask_id,
+)
 from gongkai_etl.validate.constraints import normalize_and_validate
 from gongkai_etl.validate.unique import check_unique
-
 
 
 def text_cell(value: Any) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from gongkai_etl.errors import NormalizeError
 
-#: Exactly the characters for which ``str.isspace()`` is true; columns.py builds
+#: Exactly the characters for which ``str.isspace()`` is true; normalize/text.py builds
 #: its RE2 class from this string so both paths collapse the same whitespace.
 WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
     "\u2028\u2029\u202f\u205f\u3000")

@@ -49,17 +49,26 @@ from fractions import Fraction
 from typing import Any
 
 import pyarrow as pa
+from gongkai_etl_plugins import aqi
 
 from gongkai_etl import hookimpl
-from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Option, Reject, Source, SourceContext
+from gongkai_etl.contracts import (
+    FILE_COLUMN,
+    ROW_COLUMN,
+    Batch,
+    InputDecl,
+    Option,
+    Reject,
+    Source,
+    SourceContext,
+)
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import DISTRICT_CODE, DISTRICT_NAME, division_code
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl.fields import division_code_field, period_field
 from gongkai_etl.periods import Cadence
-from gongkai_etl.values import convert_unit, parse_decimal, unit_exponent
 from gongkai_etl.toolkit import check_unique, normalize_and_validate, text_cell
-from gongkai_etl_plugins import aqi
+from gongkai_etl.values import convert_unit, parse_decimal, unit_exponent
 
 PUBLISHER = "北京市朝阳区环境保护局 (Chaoyang District Environmental Protection Bureau)"
 DOMAIN = "空气质量 air quality"

@@ -36,19 +36,26 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
+from gongkai_etl_plugins import ppp_checks
+from gongkai_etl_plugins.ppp_checks import sha256_text
+from gongkai_etl_plugins.ppp_uscc import PATTERN as USCC_PATTERN
+from gongkai_etl_plugins.ppp_uscc import normalize as normalize_uscc
 
 from gongkai_etl import hookimpl
-from gongkai_etl.contracts import Batch, InputDecl, Option, Reject, Source, SourceContext
+from gongkai_etl.contracts import (
+    Batch,
+    InputDecl,
+    Option,
+    Reject,
+    Source,
+    SourceContext,
+)
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl.fields import division_code_field, period_field
 from gongkai_etl.periods import Cadence
 from gongkai_etl.values import clean_text, parse_amount, to_halfwidth
-from gongkai_etl_plugins import ppp_checks
-from gongkai_etl_plugins.ppp_checks import sha256_text
-from gongkai_etl_plugins.ppp_uscc import PATTERN as USCC_PATTERN
-from gongkai_etl_plugins.ppp_uscc import normalize as normalize_uscc
 
 PUBLISHER = "北京市朝阳区财政局 (Chaoyang District Finance Bureau)"
 DOMAIN = "政府和社会资本合作 public-private partnership (PPP)"

@@ -17,13 +17,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pyarrow as pa
+from gongkai_etl_plugins.ppp_uscc import PATTERN as USCC_PATTERN
+from gongkai_etl_plugins.ppp_uscc import uscc_error
 
 from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Reject, SourceContext
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.periods import Period
 from gongkai_etl.workdays import WorkCalendar, add_working_days, count_working_days
-from gongkai_etl_plugins.ppp_uscc import PATTERN as USCC_PATTERN
-from gongkai_etl_plugins.ppp_uscc import uscc_error
 
 #: Allowed gap between 政府方出资 + 社会资本出资 and 项目资本金 (万元): rounding of two cells.
 TOLERANCE = Decimal("0.01")

@@ -39,6 +39,7 @@ from typing import Any
 import pyarrow as pa
 
 from gongkai_etl import hookimpl
+from gongkai_etl import values as nz
 from gongkai_etl.contracts import (
     FILE_COLUMN,
     ROW_COLUMN,
@@ -54,8 +55,13 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.errors import InputError, NormalizeError
 from gongkai_etl.fields import period_field
 from gongkai_etl.periods import Cadence
-from gongkai_etl.toolkit import choose_names, combine_header_rows, match_columns, read_sheet, text_cell
-from gongkai_etl import values as nz
+from gongkai_etl.toolkit import (
+    choose_names,
+    combine_header_rows,
+    match_columns,
+    read_sheet,
+    text_cell,
+)
 
 PUBLISHER = "北京市朝阳区财政局 (Chaoyang District Finance Bureau)"
 DOMAIN = "三公经费 three public expenditures"

@@ -25,7 +25,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai_etl import hookimpl
-from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Reject, Source, SourceContext
+from gongkai_etl.contracts import (
+    FILE_COLUMN,
+    ROW_COLUMN,
+    Batch,
+    InputDecl,
+    Reject,
+    Source,
+    SourceContext,
+)
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError

@@ -35,7 +35,16 @@ from typing import Any
 import pyarrow as pa
 
 from gongkai_etl import hookimpl
-from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Batch, InputDecl, Option, Reject, Source, SourceContext
+from gongkai_etl.contracts import (
+    FILE_COLUMN,
+    ROW_COLUMN,
+    Batch,
+    InputDecl,
+    Option,
+    Reject,
+    Source,
+    SourceContext,
+)
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_code
 from gongkai_etl.errors import ConfigError, NormalizeError

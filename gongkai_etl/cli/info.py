@@ -62,8 +62,8 @@ def schema(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Frictionless Table Schema.")] = False,
 ) -> None:
     """显示数据集结构 Show one dataset's fields (or --json: its Table Schema)."""
-    from gongkai_etl.plugins import load_plugins
     from gongkai_etl.errors import unknown_name
+    from gongkai_etl.plugins import load_plugins
 
     reg = load_plugins()
     found = reg.datasets().get(dataset)

@@ -27,8 +27,8 @@ LedgerOpt = Annotated[Optional[Path], typer.Option("--ledger", help="Ledger file
 
 
 def _regenerate(output: Path, ledger: Path | None, base_url: str | None, *, site: bool) -> dict[str, Any]:
-    from gongkai_etl.portal.regenerate import regenerate
     from gongkai_etl.portal.output import open_output
+    from gongkai_etl.portal.regenerate import regenerate
 
     out = output.resolve()
     led = open_output(out, ledger)

@@ -31,7 +31,12 @@ def status(
 
     Exit 0 when nothing is overdue, 1 when something is."""
     from gongkai_etl.schedule.scope import parse_as_of
-    from gongkai_etl.schedule.status import build_status, render_json, render_plain, render_rich
+    from gongkai_etl.schedule.status import (
+        build_status,
+        render_json,
+        render_plain,
+        render_rich,
+    )
 
     report = build_status(load_pipelines(default_pipelines(pipelines)), parse_as_of(as_of))
     if as_json:
@@ -74,7 +79,8 @@ def history(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
 ) -> None:
     """版本历史 List the published versions of a dataset (version, published at, rows, content hash, current)."""
-    from gongkai_etl.publish.versions import find_home, history as versions, history_json, render_history
+    from gongkai_etl.publish.versions import find_home, history_json, render_history
+    from gongkai_etl.publish.versions import history as versions
 
     home, ds = find_home(dataset, pipeline)
     pubs = versions(home, ds, period)
@@ -93,7 +99,8 @@ def restore(
     wait: WaitOption = 5.0,
 ) -> None:
     """恢复版本 Republish an earlier version of a dataset-period, atomically and byte for byte."""
-    from gongkai_etl.publish.versions import find_home, restore as do_restore
+    from gongkai_etl.publish.versions import find_home
+    from gongkai_etl.publish.versions import restore as do_restore
 
     home, ds = find_home(dataset, pipeline)
     pub, changed = do_restore(home, ds, period, version, wait=wait)

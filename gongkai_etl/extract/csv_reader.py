@@ -20,11 +20,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from gongkai_etl.arrowtext import payload_holds, string_payload
 from gongkai_etl.contracts import ROW_COLUMN, RawTable, Reader
 from gongkai_etl.errors import InputError
-from gongkai_etl.extract.headers import TOTAL_ROW, choose_names, combine_header_rows, find_header
+from gongkai_etl.extract.headers import (
+    TOTAL_ROW,
+    choose_names,
+    combine_header_rows,
+    find_header,
+)
 from gongkai_etl.extract.totals import TotalsCheck, totals_mode
-from gongkai_etl.arrowtext import payload_holds, string_payload
 
 SNIFF_BYTES = 1 << 20
 # About the text of one batch (batch_rows x 64 bytes when that is less). Each

@@ -17,7 +17,14 @@ import pyarrow as pa
 
 from gongkai_etl.contracts import ROW_COLUMN, RawTable, Reader
 from gongkai_etl.errors import InputError
-from gongkai_etl.extract.headers import cell_text, choose_names, combine_header_rows, find_header, is_footnote_row, is_total_row
+from gongkai_etl.extract.headers import (
+    cell_text,
+    choose_names,
+    combine_header_rows,
+    find_header,
+    is_footnote_row,
+    is_total_row,
+)
 from gongkai_etl.extract.totals import TotalsCheck, totals_mode
 
 

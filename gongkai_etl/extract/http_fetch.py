@@ -22,9 +22,8 @@ import requests
 
 from gongkai_etl.errors import ConfigError, GongkaiError, InputError, SourceUnreachable
 from gongkai_etl.extract.archive import archive_bytes, safe_name, sha256_file
-from gongkai_etl.files import atomic_write_json, failpoint
 from gongkai_etl.extract.http_options import Settings, safe_url
-
+from gongkai_etl.files import atomic_write_json, failpoint
 
 #: Seconds the module sleeps through; tests replace it to run fast.
 sleep = time.sleep

@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from gongkai_etl.errors import ConfigError, did_you_mean
 
-
 #: Option the engine (RunContext) sets: the output's ``.gongkai`` folder.
 STATE_DIR_OPTION = "_state_dir"
 

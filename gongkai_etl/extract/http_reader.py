@@ -32,13 +32,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-
 from gongkai_etl.contracts import RawTable, Reader
 from gongkai_etl.errors import ConfigError, InputError
-from gongkai_etl.extract.json_reader import find_records, parse_json_bytes, records_to_table
+from gongkai_etl.extract.csv_reader import CsvReader
+from gongkai_etl.extract.excel_reader import ExcelReader
 from gongkai_etl.extract.http_fetch import Fetcher, Page, archive_name, body_kind
-from gongkai_etl.extract.http_options import STATE_DIR_OPTION, Settings, safe_url, with_params
-
+from gongkai_etl.extract.http_options import (
+    STATE_DIR_OPTION,
+    Settings,
+    safe_url,
+    with_params,
+)
+from gongkai_etl.extract.json_reader import (
+    find_records,
+    parse_json_bytes,
+    records_to_table,
+)
 
 NEXT_PATHS = ("next", "links.next", "paging.next", "next_url", "nextPage", "_links.next.href", "meta.next")
 
@@ -139,9 +148,6 @@ class HttpReader(Reader):
                     records += find_records(_json_doc(page, options), options.get("records_path"), page.url)
                 table = records_to_table(records, safe_url(location))
         else:
-            from gongkai_etl.extract.csv_reader import CsvReader
-            from gongkai_etl.extract.excel_reader import ExcelReader
-
             reader = CsvReader() if kind == "csv" else ExcelReader()
             table = reader.read(str(first.archive), options, expected=expected)
         table.location = safe_url(location)

@@ -22,11 +22,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gongkai_etl.datasets import Field
-from gongkai_etl.errors import ConfigError, NormalizeError
 from gongkai_etl import values as nz
 from gongkai_etl.arrowtext import one_array, string_payload
-from gongkai_etl.normalize.text import any_true, as_text, clean_column, false_array, holds, is_ascii, strip_number, strip_spaces
+from gongkai_etl.datasets import Field
+from gongkai_etl.errors import ConfigError, NormalizeError
+from gongkai_etl.normalize.text import (
+    any_true,
+    as_text,
+    clean_column,
+    false_array,
+    holds,
+    is_ascii,
+    strip_number,
+    strip_spaces,
+)
 
 Fast = tuple[pa.Array, pa.Array]  # (typed values, rows for the slow path)
 

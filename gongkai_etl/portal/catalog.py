@@ -32,11 +32,12 @@ from typing import Any
 
 from gongkai_etl import __version__
 from gongkai_etl.datasets import Dataset
+from gongkai_etl.divisions import division_name
 from gongkai_etl.errors import ConfigError, GongkaiError
-from gongkai_etl.ledger import Ledger, Publication, now_iso
-from gongkai_etl.portal.changelog import load_manifest
 from gongkai_etl.files import atomic_write_json
+from gongkai_etl.ledger import Ledger, Publication, now_iso
 from gongkai_etl.periods import Cadence, Period
+from gongkai_etl.portal.changelog import load_manifest
 
 #: Namespace of the gongkai-etl terms (Chinese catalogue items, changelog).
 GK = "https://gongkai-etl.github.io/ns#"
@@ -162,8 +163,6 @@ def _fmt(rel: str, info: dict[str, Any]) -> str:
 def _spatial(code: str) -> dict[str, Any]:
     node: dict[str, Any] = {"@type": "dct:Location", "dct:identifier": code}
     try:
-        from gongkai_etl.divisions import division_name
-
         node["skos:prefLabel"] = _lit(division_name(code), "zh")
     except (GongkaiError, KeyError, ValueError):
         pass

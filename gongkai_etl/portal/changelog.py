@@ -38,10 +38,10 @@ import pyarrow.parquet as pq
 
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError, PublishError
-from gongkai_etl.ledger import Ledger, Publication
 from gongkai_etl.files import atomic_write_bytes, atomic_write_json, sha256_file
-from gongkai_etl.periods import Period
 from gongkai_etl.home import Home
+from gongkai_etl.ledger import Ledger, Publication
+from gongkai_etl.periods import Period
 
 PERIOD_COLUMN = "period"
 CHANGE_KINDS = ("added", "removed", "changed")

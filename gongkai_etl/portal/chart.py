@@ -13,7 +13,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from markupsafe import Markup
 
 from gongkai_etl.datasets import Dataset

@@ -13,9 +13,10 @@ from typing import Any
 
 from gongkai_etl import __version__
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.ledger import Ledger
 from gongkai_etl.files import atomic_write_json
 from gongkai_etl.home import Home
+from gongkai_etl.ledger import Ledger
+from gongkai_etl.portal.changelog import load_manifest, refresh_changelog, summary, warn
 
 MEDIA = {
     ".parquet": ("parquet", "application/vnd.apache.parquet"),
@@ -26,7 +27,6 @@ LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by
 
 def build_datapackage(ledger: Ledger, dataset: Dataset, changes: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """``changes``: the changelog manifest (period -> counts and files), if any."""
-    from gongkai_etl.portal.changelog import summary
 
     schema = dataset.table_schema()
     resources: list[dict[str, Any]] = []
@@ -94,7 +94,6 @@ def build_datapackage(ledger: Ledger, dataset: Dataset, changes: dict[str, dict[
 
 def write_datapackage(home: Home, ledger: Ledger, dataset: Dataset) -> None:
     """Refresh the dataset's changelogs, then rewrite its datapackage.json."""
-    from gongkai_etl.portal.changelog import load_manifest, refresh_changelog, warn
 
     try:
         refresh_changelog(home.out, ledger, dataset)

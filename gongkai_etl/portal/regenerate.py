@@ -15,14 +15,14 @@ from typing import Any
 
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import GongkaiError, PublishError
+from gongkai_etl.files import atomic_write_json
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger
-from gongkai_etl.files import atomic_write_json
 from gongkai_etl.portal.catalog import write_catalog
 from gongkai_etl.portal.changelog import load_manifest, refresh_changelog, warn
 from gongkai_etl.portal.datapackage import build_datapackage
-from gongkai_etl.portal.site import is_generated_site, write_site
 from gongkai_etl.portal.output import OutputConfig, output_config, registry_datasets
+from gongkai_etl.portal.site import is_generated_site, write_site
 
 
 # the after-publish step ---------------------------------------------------------------

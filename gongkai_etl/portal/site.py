@@ -27,13 +27,32 @@ import pyarrow.parquet as pq
 from gongkai_etl import __version__
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError
-from gongkai_etl.ledger import Ledger, Publication, now_iso
-from gongkai_etl.portal.changelog import CHANGE_TITLES, load_manifest, publication_file, read_csv
 from gongkai_etl.files import atomic_write_bytes, atomic_write_json
-from gongkai_etl.periods import Period
 from gongkai_etl.home import Home
-from gongkai_etl.portal.chart import AGG_TITLES, Point, format_value, headline_points, trend_svg
+from gongkai_etl.ledger import Ledger, Publication, now_iso
+from gongkai_etl.periods import Period
+from gongkai_etl.portal.catalog import (
+    CATALOG_TITLE_EN,
+    CATALOG_TITLE_ZH,
+    split_bilingual,
+    split_domain,
+)
+from gongkai_etl.portal.changelog import (
+    CHANGE_TITLES,
+    load_manifest,
+    publication_file,
+    read_csv,
+)
+from gongkai_etl.portal.chart import (
+    AGG_TITLES,
+    Point,
+    format_value,
+    headline_points,
+    trend_svg,
+)
 from gongkai_etl.portal.output import output_pipelines
+from gongkai_etl.portal.site_templates import TEMPLATES
+from gongkai_etl.schedule.status import pipeline_status
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -147,10 +166,6 @@ def schedule_items(ledger: Ledger) -> dict[str, list[Any]]:
     today, for the pipelines that published into this output. Empty when the
     schedule cannot say (a pipeline file moved, no deadline rule): the pages
     then show the publication date only."""
-    try:
-        from gongkai_etl.schedule.status import pipeline_status
-    except ImportError:
-        return {}
     out: dict[str, list[Any]] = {}
     for pipeline in output_pipelines(ledger):
         try:
@@ -204,7 +219,6 @@ def env() -> Environment:
     if _env is None:
         from jinja2 import DictLoader, Environment, StrictUndefined
 
-        from gongkai_etl.portal.site_templates import TEMPLATES
 
         _env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         _env.filters["href"] = href
@@ -257,7 +271,6 @@ def render_dataset(out_dir: Path, view: DatasetView, *, base_url: str = "") -> s
             chart = trend_svg(view.points, y_title)
     columns, rows = _preview(out_dir, ds, view.latest)
     titles = {f.name: f for f in ds.fields}
-    from gongkai_etl.portal.catalog import split_bilingual, split_domain
 
     return env().get_template("dataset.html").render(
         generator=GENERATOR,
@@ -285,7 +298,6 @@ def render_dataset(out_dir: Path, view: DatasetView, *, base_url: str = "") -> s
 
 
 def render_index(views: list[DatasetView], *, catalog_name: str = "catalog.json") -> str:
-    from gongkai_etl.portal.catalog import CATALOG_TITLE_EN, CATALOG_TITLE_ZH, split_domain
 
     groups: dict[str, dict[str, Any]] = {}
     for v in views:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from gongkai_etl.protect.keys import salted_key_scalar
+
 
 class PiiKind(StrEnum):
     """What kind of personal data a hit is."""
@@ -355,6 +357,5 @@ def salted_key(salt: str, *parts: str) -> str:
     be followed month to month; without the salt the key cannot be reversed by
     trying all possible ID numbers.
     """
-    from gongkai_etl.protect.keys import salted_key_scalar
 
     return salted_key_scalar(salt, KEY_SEP.join(unicodedata.normalize("NFC", p) for p in parts))

@@ -17,8 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gongkai_etl.errors import ConfigError
 from gongkai_etl.arrowtext import one_array, string_payload
+from gongkai_etl.errors import ConfigError
+from gongkai_etl.protect.keys import salted_key_array
 from gongkai_etl.protect.pii import (
     KEY_SEP,
     PiiKind,
@@ -217,7 +218,6 @@ def _salted_keys(table: pa.Table, sources: tuple[str, ...], salt: str) -> pa.Arr
     source is null: the key parts prepared column-wise (see :func:`_key_texts`),
     the rare rows that need Unicode normalisation in Python, then AES-CMAC over
     the whole column (:func:`gongkai_etl.protect.keys.salted_key_array`)."""
-    from gongkai_etl.protect.keys import salted_key_array
 
     parts, slow = [], None
     for src in sources:

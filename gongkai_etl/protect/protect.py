@@ -11,12 +11,13 @@ import dataclasses
 
 import pyarrow as pa
 
+from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import DataError
 from gongkai_etl.periods import Period
-from gongkai_etl.spec import Pipeline
 from gongkai_etl.protect.privacy import PrivacyPolicy, apply_policy
 from gongkai_etl.protect.scan import Finding, format_findings, scan_table
+from gongkai_etl.spec import Pipeline
 
 
 def policy_for(dataset: Dataset, pipeline: Pipeline) -> PrivacyPolicy:
@@ -64,7 +65,6 @@ def _with_source(findings: list[Finding], table: pa.Table, row_offset: int) -> l
     the reader added), so the department can fix the cell at its source."""
     from pathlib import PurePath
 
-    from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN
 
     if ROW_COLUMN not in table.column_names:
         return findings

@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.errors import PublishError
-from gongkai_etl.files import failpoint
+from gongkai_etl.files import atomic_write_json, failpoint
 from gongkai_etl.home import Home, Target, target_for
+
 
 def filesystem(options: dict[str, Any] | None = None) -> Any:
     """A pyarrow S3FileSystem from the settings and the usual AWS environment."""
@@ -126,7 +127,6 @@ def sync_output(local_out: Path, ledger: Any) -> list[str]:
         _put_metadata(filesys, target, home, current, {p.dataset for p in todo})
     except OSError as exc:
         raise PublishError(f"对象存储写入失败 (writing to the object store {target.uri} failed): {exc}") from None
-    from gongkai_etl.files import atomic_write_json
 
     atomic_write_json(synced_path, synced)
     return moved

@@ -21,13 +21,20 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.ledger import Ledger, Publication, now_iso
-from gongkai_etl.files import atomic_write_json, failpoint, fsync_dir, place_file, write_error
+from gongkai_etl.files import (
+    atomic_write_json,
+    failpoint,
+    fsync_dir,
+    place_file,
+    write_error,
+)
 from gongkai_etl.home import Home
+from gongkai_etl.ledger import Ledger, Publication, now_iso
 from gongkai_etl.plugins import load_plugins
 from gongkai_etl.portal.datapackage import write_datapackage
 from gongkai_etl.publish.objectstore import sync_output
 from gongkai_etl.stage.staged import StagedVersion
+
 
 def is_unchanged(ledger: Ledger, staged: StagedVersion) -> bool:
     current = ledger.current(staged.dataset, staged.period)

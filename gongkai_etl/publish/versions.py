@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.errors import ConfigError, PublishError
-from gongkai_etl.ledger import Ledger, Publication
+from gongkai_etl.errors import ConfigError, PublishError, unknown_name
 from gongkai_etl.files import sha256_file
-from gongkai_etl.publish.publish import install_version, recover
 from gongkai_etl.home import Home
+from gongkai_etl.ledger import Ledger, Publication
 from gongkai_etl.periods import Period
 from gongkai_etl.plugins import load_plugins
+from gongkai_etl.publish.publish import install_version, recover
 from gongkai_etl.schedule.locks import DEFAULT_WAIT, pipeline_lock
 from gongkai_etl.spec import Pipeline, load_pipeline, pipeline_files
 
@@ -41,7 +41,6 @@ def find_home(dataset_id: str, paths: list[Path] | None) -> tuple[Pipeline, Data
     registry = load_plugins()
     known = registry.datasets()
     if dataset_id not in known:
-        from gongkai_etl.errors import unknown_name
 
         raise ConfigError(unknown_name("数据集 dataset", dataset_id, known))
     dataset = known[dataset_id][1]

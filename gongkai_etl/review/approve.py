@@ -20,6 +20,8 @@ from gongkai_etl.review.checks import (
 from gongkai_etl.review.folders import remove_staged
 from gongkai_etl.review.model import MIN_HASH_PREFIX, Review, get_review
 from gongkai_etl.schedule.locks import PipelineLock
+from gongkai_etl.schedule.timeliness import assess_version
+from gongkai_etl.spec import load_pipeline
 from gongkai_etl.stage.staged import StagedVersion
 
 
@@ -104,8 +106,6 @@ def approve(
 
 def _assess_timeliness(home: Home, ledger: Ledger, rv: Review, dataset: Dataset, version: int, day: date) -> None:
     """Per-record deadline check of the version, as a run does after publishing."""
-    from gongkai_etl.schedule.timeliness import assess_version
-    from gongkai_etl.spec import load_pipeline
 
     try:
         pipeline = load_pipeline(rv.pipeline_file)

@@ -15,19 +15,24 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, InputSettings, RawTable, Source
+from gongkai_etl.contracts import (
+    FILE_COLUMN,
+    ROW_COLUMN,
+    InputSettings,
+    RawTable,
+    Source,
+)
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import InputError
 from gongkai_etl.extract.archive import archive_input
 from gongkai_etl.extract.headers import match_columns
 from gongkai_etl.extract.http_reader import STATE_DIR_OPTION
-from gongkai_etl.ledger import Ledger
 from gongkai_etl.files import failpoint
 from gongkai_etl.home import Home
+from gongkai_etl.ledger import Ledger
 from gongkai_etl.periods import Period
 from gongkai_etl.plugins import Registry
 from gongkai_etl.spec import Pipeline
-
 
 _ARCHIVER: ThreadPoolExecutor | None = None
 

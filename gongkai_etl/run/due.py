@@ -28,16 +28,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gongkai_etl.deadlines import calendar_for, deadline_plan
 from gongkai_etl.errors import ConfigError, ExitCode
 from gongkai_etl.extract.archive import input_sha256
 from gongkai_etl.ledger import Ledger
 from gongkai_etl.periods import Period
 from gongkai_etl.report import PeriodOutcome, Reporter, worst_exit
-from gongkai_etl.deadlines import calendar_for, deadline_plan
+from gongkai_etl.review import list_reviews
 from gongkai_etl.schedule.locks import DEFAULT_WAIT, pipeline_lock
 from gongkai_etl.schedule.scope import owed_periods
 from gongkai_etl.schedule.status import due_date
 from gongkai_etl.spec import Pipeline
+
 
 def input_files(pipeline: Pipeline, period: Period, known: dict[str, str] | None = None) -> dict[str, str | None]:
     """Local input files of a period: location -> sha256 (None when missing).
@@ -192,8 +194,6 @@ def _held_for_review(ledger: Ledger | None, pipeline: str, period: str, check: A
     if ledger is None or check is None or check.outcome != "waiting-review" or check.fingerprint != fingerprint:
         return None
     try:
-        from gongkai_etl.review import list_reviews
-
         reviews = [r for r in list_reviews(ledger, status=None, pipeline=pipeline) if r.period == period]
     except Exception:  # noqa: BLE001 - no review support: trust the recorded outcome
         return "waiting"

@@ -39,9 +39,14 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.errors import ConfigError, GongkaiError, PublishError
-from gongkai_etl.stage.staged import StagedVersion
+from gongkai_etl.ledger import Ledger
+from gongkai_etl.periods import Period
+from gongkai_etl.publish.publish import recover
 from gongkai_etl.report import DatasetOutcome, PeriodOutcome, Reporter, StageInfo
-from gongkai_etl.run.context import RunContext
+from gongkai_etl.run.context import RunContext, local_salt
+from gongkai_etl.run.runner import Runner
+from gongkai_etl.spec import load_pipeline
+from gongkai_etl.stage.staged import StagedVersion
 
 EXECUTORS = ("local", "dask")
 
@@ -128,10 +133,6 @@ class ReadOnlyLedger:
 
 def stage_unit(pipeline_file: str, period_key: str, run_id: str, as_of: str | None = None) -> StagedUnit:
     """Worker side: stage one period of one pipeline; never publish, never write the ledger."""
-    from gongkai_etl.ledger import Ledger
-    from gongkai_etl.periods import Period
-    from gongkai_etl.run.runner import Runner
-    from gongkai_etl.spec import load_pipeline
 
     pipeline = load_pipeline(Path(pipeline_file))
     reporter = _RecordingReporter()
@@ -197,7 +198,6 @@ class Executor:
 
     def attach(self, runner: Any) -> None:
         """Make ``runner`` stage its periods on the cluster and publish here."""
-        from gongkai_etl.run.context import local_salt
 
         if not os.environ.get(runner.pipeline.salt_env):
             local_salt(runner.home)  # made once here, so every worker hashes with the same salt
@@ -220,8 +220,6 @@ class Executor:
     def map(self, runners: list[Any], fn: Callable[[Any], int]) -> list[int]:
         """``fn(runner)`` for every runner in its own coordinator thread; the first
         exception (in runner order) is raised after all have finished."""
-        from gongkai_etl.ledger import Ledger
-        from gongkai_etl.publish.publish import recover
 
         for runner in runners:  # finish interrupted publishes once, before threads race for them
             runner.home.state.mkdir(parents=True, exist_ok=True)

@@ -30,17 +30,24 @@ from gongkai_etl.ledger import Ledger
 from gongkai_etl.normalize import derive as derive_stage
 from gongkai_etl.normalize import stage as normalize_stage
 from gongkai_etl.periods import Period
+from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.plugins import Registry, load_plugins
 from gongkai_etl.protect import stage as protect_stage
 from gongkai_etl.protect.pii import redact
 from gongkai_etl.publish.objectstore import sync_output
 from gongkai_etl.publish.publish import clean_staging, publish_period, recover
-from gongkai_etl.report import DatasetOutcome, PeriodOutcome, Reporter, RunReport, SilentReporter, StageInfo
+from gongkai_etl.report import (
+    DatasetOutcome,
+    PeriodOutcome,
+    Reporter,
+    RunReport,
+    SilentReporter,
+    StageInfo,
+)
 from gongkai_etl.review import hold_for_review
-from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.run.context import RunContext
-from gongkai_etl.run.read_ahead import read_ahead, timed
 from gongkai_etl.run.due import input_fingerprint, record_input_check
+from gongkai_etl.run.read_ahead import read_ahead, timed
 from gongkai_etl.schedule.timeliness import assess_version
 from gongkai_etl.spec import Pipeline
 from gongkai_etl.stage import write as write_stage

@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Any
 
 from gongkai_etl.errors import ExitCode, GongkaiError
+from gongkai_etl.files import write_error
 from gongkai_etl.ledger import now_iso
 
 DEFAULT_WAIT = 5.0
@@ -51,7 +52,6 @@ class PipelineLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            from gongkai_etl.files import write_error
 
             raise write_error("无法创建锁文件 (cannot create the lock file)", exc, self.path) from None
         deadline = time.monotonic() + max(self.wait, 0.0)

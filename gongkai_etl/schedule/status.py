@@ -17,14 +17,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from gongkai_etl.deadlines import calendar_for, deadline_plan
 from gongkai_etl.errors import ConfigError, ExitCode
 from gongkai_etl.ledger import Ledger, Publication
 from gongkai_etl.periods import Period
+from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.plugins import Registry, load_plugins
-from gongkai_etl.deadlines import calendar_for, deadline_plan
 from gongkai_etl.schedule.scope import owed_periods
 from gongkai_etl.spec import Pipeline
-from gongkai_etl.workdays import DeadlineRule, Timeliness, WorkCalendar, classify, count_working_days
+from gongkai_etl.workdays import (
+    DeadlineRule,
+    Timeliness,
+    WorkCalendar,
+    classify,
+    count_working_days,
+)
 
 
 @dataclass
@@ -114,7 +121,6 @@ def due_date(rule: DeadlineRule, period: Period, cal: WorkCalendar, dataset: str
 
 
 def pipeline_status(pipeline: Pipeline, as_of: date, registry: Registry | None = None) -> tuple[list[StatusItem], dict[str, str]]:
-    from gongkai_etl.pipeline_check import check_pipeline
 
     _, datasets = check_pipeline(pipeline, registry or load_plugins())
     cal = calendar_for(pipeline)

@@ -18,10 +18,10 @@ from typing import Any
 import pyarrow as pa
 
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.errors import GongkaiError
-from gongkai_etl.ledger import Ledger, Publication
-from gongkai_etl.home import Home
 from gongkai_etl.deadlines import calendar_for, deadline_plan
+from gongkai_etl.errors import GongkaiError
+from gongkai_etl.home import Home
+from gongkai_etl.ledger import Ledger, Publication
 from gongkai_etl.spec import Pipeline
 from gongkai_etl.workdays import DeadlineRule, WorkCalendar, count_working_days
 

@@ -1,4 +1,4 @@
-"""The byte-level shortcuts of columns.py skip a kernel only where it would change
+"""The byte-level shortcuts of normalize/text.py and columns.py skip a kernel only where it would change
 nothing: with them and with every kernel forced to run, the results are the same."""
 
 from __future__ import annotations

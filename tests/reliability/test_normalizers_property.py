@@ -1,4 +1,4 @@
-"""Property tests the transform/ and extract/ suites do not already have.
+"""Property tests the normalize/ and extract/ suites do not already have.
 
 * normalizers: columnar == scalar on *arbitrary* Unicode (tests/normalize uses
   near-miss alphabets), for every field type, with and without unit conversion,
