@@ -17,11 +17,9 @@ JSON keys in Chinese that the ``@context`` maps to ``gk:`` properties, so the
 file stays plain JSON-LD and reads naturally to a Chinese portal.
 
 Download URLs are relative to the catalog file unless a base URL is set
-(``output.base_url`` of the pipelines, or ``etl catalog --base-url``).
-
-This module also registers the after-publish step (:func:`after_publish`):
-changelogs, catalog.json and, when enabled, the static site are regenerated
-after every publish.
+(``output.base_url`` of the pipelines, or ``etl catalog --base-url``). It is
+rewritten after every publish by the portal's ``after_publish`` hook
+(:mod:`gongkai_etl.portal.hooks`, :mod:`gongkai_etl.portal.regenerate`).
 """
 
 from __future__ import annotations
