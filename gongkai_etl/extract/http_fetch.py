@@ -24,6 +24,7 @@ from gongkai_etl.errors import ConfigError, GongkaiError, InputError, SourceUnre
 from gongkai_etl.extract.archive import archive_bytes, safe_name, sha256_file
 from gongkai_etl.extract.http_options import Settings, safe_url
 from gongkai_etl.files import atomic_write_json, failpoint
+from gongkai_etl.home import Home
 
 #: Seconds the module sleeps through; tests replace it to run fast.
 sleep = time.sleep
@@ -62,10 +63,10 @@ class Cache:
     dirty: bool = False
 
     @classmethod
-    def load(cls, state_dir: Path | None) -> Cache:
-        if state_dir is None:
+    def load(cls, home: Home | None) -> Cache:
+        if home is None:
             return cls(None)
-        path = state_dir / "http" / CACHE_FILE
+        path = home.http_cache / CACHE_FILE
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(entries, dict):
@@ -109,16 +110,15 @@ class Fetcher:
     """GET with retries, redirects handled by hand (secret headers never follow
     a redirect to another host), conditional requests and archiving."""
 
-    def __init__(self, settings: Settings, state_dir: Path | None) -> None:
+    def __init__(self, settings: Settings, home: Home | None) -> None:
         self.s = settings
-        self.state_dir = state_dir
-        if state_dir is not None:
-            self.archive_dir = state_dir / "archive"
+        if home is not None:
+            self.archive_dir = home.archive
         else:  # reader used on its own (tests, scripts): a private temporary archive
             import tempfile
 
             self.archive_dir = Path(tempfile.mkdtemp(prefix="gongkai-http-"))
-        self.cache = Cache.load(state_dir)
+        self.cache = Cache.load(home)
         self.session = requests.Session()
 
     def close(self) -> None:

@@ -11,8 +11,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from gongkai_etl.errors import ConfigError, did_you_mean
 
-#: Option the engine (RunContext) sets: the output's ``.gongkai`` folder.
-STATE_DIR_OPTION = "_state_dir"
+#: Option the engine (RunContext) sets: the output folder, whose Home says where the
+#: conditional-request cache and the archive of response bodies go.
+OUTPUT_DIR_OPTION = "_output_dir"
 
 
 #: Reader options this reader understands, with their defaults.
@@ -42,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
 #: Options the engine or other readers pass through (not checked here).
 PASS_THROUGH = {
     "format", "encoding", "sheet", "header_rows", "records_path", "batch_rows", "transport", "allow_empty",
-    "totals", "delimiter", "block_size", STATE_DIR_OPTION, "timeout",
+    "totals", "delimiter", "block_size", OUTPUT_DIR_OPTION, "timeout",
 }
 
 

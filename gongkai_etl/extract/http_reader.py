@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -38,7 +37,7 @@ from gongkai_etl.extract.csv_reader import CsvReader
 from gongkai_etl.extract.excel_reader import ExcelReader
 from gongkai_etl.extract.http_fetch import Fetcher, Page, archive_name, body_kind
 from gongkai_etl.extract.http_options import (
-    STATE_DIR_OPTION,
+    OUTPUT_DIR_OPTION,
     Settings,
     safe_url,
     with_params,
@@ -48,6 +47,7 @@ from gongkai_etl.extract.json_reader import (
     parse_json_bytes,
     records_to_table,
 )
+from gongkai_etl.home import Home
 
 NEXT_PATHS = ("next", "links.next", "paging.next", "next_url", "nextPage", "_links.next.href", "meta.next")
 
@@ -65,8 +65,8 @@ def _dotted(doc: Any, path: str) -> Any:
 def fetch_pages(url: str, options: Mapping[str, Any]) -> list[Page]:
     """Every page of ``url`` (one without pagination), archived."""
     settings = Settings.parse(options)
-    state = options.get(STATE_DIR_OPTION)
-    fetcher = Fetcher(settings, Path(state) if state else None)
+    out = options.get(OUTPUT_DIR_OPTION)
+    fetcher = Fetcher(settings, Home(out) if out else None)
     fmt = options.get("format")
     try:
         pag = settings.pagination

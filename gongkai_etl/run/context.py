@@ -26,7 +26,7 @@ from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import InputError
 from gongkai_etl.extract.archive import archive_input
 from gongkai_etl.extract.headers import match_columns
-from gongkai_etl.extract.http_reader import STATE_DIR_OPTION
+from gongkai_etl.extract.http_options import OUTPUT_DIR_OPTION
 from gongkai_etl.files import failpoint
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger
@@ -168,7 +168,7 @@ class RunContext:
         else:
             # The HTTP reader archives each response body itself and keeps its
             # conditional-request cache (ETag / Last-Modified) beside the archive.
-            options[STATE_DIR_OPTION] = str(self.home.state)
+            options[OUTPUT_DIR_OPTION] = str(self.home.out)
         failpoint("extract:after-archive")
         expected: list[str] = []
         if decl:

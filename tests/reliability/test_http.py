@@ -165,7 +165,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def read(url: str, state: Path | None = None, **options: Any):  # noqa: ANN201
     opts = {"jitter": 0, **options}
     if state is not None:
-        opts[http_reader.STATE_DIR_OPTION] = str(state)
+        opts[http_reader.OUTPUT_DIR_OPTION] = str(state)
     return HttpReader().read(url, opts)
 
 
@@ -193,10 +193,10 @@ def test_pages_are_joined(server, tmp_path: Path, path: str, pagination: Any) ->
     assert ids(table) == ALL_IDS
     assert table.meta["pages"] == 3
     assert table.to_table().column("_row").to_pylist() == list(range(1, 8))
-    archived = sorted(p.name for p in (tmp_path / "archive").iterdir())
+    archived = sorted(p.name for p in (tmp_path / ".gongkai" / "archive").iterdir())
     assert len(archived) == 3 and all(len(n.split("_")[0]) == 16 for n in archived)
     # the input hash covers every page, in order
-    digests = [hashlib.sha256((tmp_path / "archive" / n).read_bytes()).hexdigest() for n in table.meta["archived"]]
+    digests = [hashlib.sha256((tmp_path / ".gongkai" / "archive" / n).read_bytes()).hexdigest() for n in table.meta["archived"]]
     assert table.sha256 == hashlib.sha256("".join(digests).encode()).hexdigest()
     count("http cases")
 
@@ -248,7 +248,7 @@ def test_connection_dropped_mid_body_is_retried(server, tmp_path: Path, sleeps: 
     assert script.hits["/drop"] == 2 and len(sleeps) == 1
     with pytest.raises(SourceUnreachable, match="connection dropped mid-body"):
         read(base + "/drop-always", tmp_path, retries=1)
-    assert not any(p.name.endswith(".tmp") for p in (tmp_path / "archive").iterdir())  # no partial body kept
+    assert not any(p.name.endswith(".tmp") for p in (tmp_path / ".gongkai" / "archive").iterdir())  # no partial body kept
     count("http cases", 2)
 
 
@@ -272,7 +272,7 @@ def test_304_reuses_the_archived_body(server, tmp_path: Path) -> None:
     base, script = server
     first = read(base + "/etag", tmp_path)
     assert script.bodies_sent["/etag"] == 1 and not first.meta["not_modified"]
-    cache = json.loads((tmp_path / "http" / "cache.json").read_text())
+    cache = json.loads((tmp_path / ".gongkai" / "http" / "cache.json").read_text())
     assert [e["etag"] for e in cache.values()] == ['"v1"']
     second = read(base + "/etag", tmp_path)
     assert script.hits["/etag"] == 2 and script.bodies_sent["/etag"] == 1  # 304: no body sent
@@ -282,7 +282,7 @@ def test_304_reuses_the_archived_body(server, tmp_path: Path) -> None:
     assert "if-none-match" not in sent[0] and sent[1]["if-none-match"] == '"v1"'
     assert sent[1]["if-modified-since"] == "Sat, 01 Oct 2016 00:00:00 GMT"
     # the archived body gone: ask without a condition, download again
-    for p in (tmp_path / "archive").iterdir():
+    for p in (tmp_path / ".gongkai" / "archive").iterdir():
         p.unlink()
     third = read(base + "/etag", tmp_path)
     assert script.bodies_sent["/etag"] == 2 and not third.meta["not_modified"]
