@@ -16,7 +16,7 @@ and stamps ``stage``, ``dataset`` and ``period`` on a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from gongkai_etl.contracts import Reject, Source, SourceContext, Writer, WriterSession
 from gongkai_etl.datasets import Dataset
+from gongkai_etl.errors import GongkaiError
 from gongkai_etl.periods import Period
 from gongkai_etl.report import DatasetOutcome, StageInfo
 from gongkai_etl.spec import Pipeline
@@ -92,6 +93,22 @@ class Stage(Protocol):
 
     NAME: str
     run: Callable[[Chunk, StageContext], tuple[Chunk, StageInfo]]
+
+
+def run_chunk(stages: Sequence[Stage], chunk: Chunk, ctx: StageContext) -> Chunk:
+    """Pass ``chunk`` through ``stages`` in order, counting each StageInfo into
+    ``ctx``. A :class:`GongkaiError` a stage raises leaves with its stage, the
+    dataset and the period stamped on it (where the stage did not say)."""
+    for stage in stages:
+        try:
+            chunk, info = stage.run(chunk, ctx)
+        except GongkaiError as exc:
+            exc.stage = exc.stage or stage.NAME
+            exc.dataset = exc.dataset or ctx.dataset.id
+            exc.period = exc.period or ctx.period.key
+            raise
+        ctx.add(info)
+    return chunk
 
 
 def stage_info(name: str, ctx: StageContext, rows_in: int, rows_out: int, started: float, rejected: int = 0) -> StageInfo:

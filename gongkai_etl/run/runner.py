@@ -53,7 +53,7 @@ from gongkai_etl.spec import Pipeline
 from gongkai_etl.stage import write as write_stage
 from gongkai_etl.stage.finish import discard, finish_period
 from gongkai_etl.stage.staged import StagedVersion, combined_input_hash
-from gongkai_etl.stages import Chunk, Stage, StageContext
+from gongkai_etl.stages import Chunk, Stage, StageContext, run_chunk
 from gongkai_etl.validate import stage as validate_stage
 
 #: The stages every chunk passes, in data-flow order.
@@ -256,16 +256,7 @@ class Runner:
     def _chunk(self, sc: StageContext, table: pa.Table) -> None:
         """One chunk of a dataset's rows through every stage, in data-flow order."""
         sc.outcome.rows_in += table.num_rows
-        chunk = Chunk(table)
-        for stage in STAGES:
-            try:
-                chunk, info = stage.run(chunk, sc)
-            except GongkaiError as exc:
-                exc.stage = exc.stage or stage.NAME
-                exc.dataset = exc.dataset or sc.dataset.id
-                exc.period = exc.period or sc.period.key
-                raise
-            sc.add(info)
+        run_chunk(STAGES, Chunk(table), sc)
 
     def _finish(self, ctx: RunContext, period: Period, contexts: dict[str, StageContext]) -> dict[str, StagedVersion]:
         ctx.settle_inputs()
