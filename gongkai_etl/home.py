@@ -2,7 +2,7 @@
 
 Published files (portals link to them, so the layout is stable)::
 
-    <out>/<dataset>/data/period=<key>/part-0.parquet     (the writers name these)
+    <out>/<dataset>/data/<dataset>_<key>.parquet         (the writers name these)
     <out>/<dataset>/csv/<dataset>_<key>.csv
     <out>/<dataset>/datapackage.json
     <out>/catalog.json  <out>/index.html

@@ -50,7 +50,7 @@ def read_published_rows(out: Path, dataset: str, period: str) -> list[dict]:
     """The rows of a published dataset-period, read from its Parquet file."""
     import pyarrow.parquet as pq
 
-    return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()
+    return pq.read_table(out / dataset / "data" / f"{dataset}_{period}.parquet").to_pylist()
 
 
 def load_bench(name: str) -> ModuleType:

@@ -81,7 +81,7 @@ def test_third_party_plugin_is_listed_and_runs(third_party: Path, tmp_path: Path
     import pyarrow.parquet as pq
 
     out = tmp_path / "out"
-    table = pq.read_table(out / "library_visits/data/period=2016-09/part-0.parquet")
+    table = pq.read_table(out / "library_visits/data/library_visits_2016-09.parquet")
     assert sorted(zip(table.column("library").to_pylist(), table.column("visits").to_pylist(), table.column("loans").to_pylist())) == [
         ("劲松分馆", 2345, 123), ("朝阳区图书馆", 12345, 4567)
     ]
@@ -95,7 +95,7 @@ def test_third_party_plugin_is_listed_and_runs(third_party: Path, tmp_path: Path
     pipeline.write_text(pipeline.read_text(encoding="utf-8").replace("[library_visits]", "[library_visits, library_totals]"))
     run = run_etl("run", str(pipeline), "--period", "2016-09", env=env, cwd=tmp_path.parent)
     assert run.returncode == 0, run.stderr
-    totals = pq.read_table(out / "library_totals/data/period=2016-09/part-0.parquet")
+    totals = pq.read_table(out / "library_totals/data/library_totals_2016-09.parquet")
     assert totals.column("visits").to_pylist() == [14690] and totals.column("libraries").to_pylist() == [2]
     fed = [json.loads(line)["dataset"] for line in feed.read_text(encoding="utf-8").splitlines()]
     assert fed == ["library_visits", "library_totals"]  # visits unchanged: not published again

@@ -21,7 +21,12 @@ from gongkai_etl.portal.changelog import load_manifest, refresh_changelog, summa
 MEDIA = {
     ".parquet": ("parquet", "application/vnd.apache.parquet"),
     ".csv": ("csv", "text/csv"),
+    ".xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
+#: Formats a validator reads as a table against the Table Schema. The XLSX is for
+#: people (Chinese titles and units in its header row), so it is declared a file:
+#: its bytes and sha256 are checked, its rows are the CSV's.
+TABULAR = ("csv", "parquet")
 LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/", "title": "Creative Commons Attribution 4.0"}
 
 
@@ -52,7 +57,8 @@ def build_datapackage(ledger: Ledger, dataset: Dataset, changes: dict[str, dict[
                 "name": f"{dataset.id}_{pub.period}_{fmt}".lower().replace("-", "_"),
                 "path": rel,
                 "title": f"{dataset.title_zh} {pub.period}",
-                "profile": "tabular-data-resource" if fmt == "csv" else "data-resource",
+                "profile": "tabular-data-resource" if fmt in TABULAR else "data-resource",
+                "type": "table" if fmt in TABULAR else "file",
                 "format": fmt,
                 "mediatype": media,
                 "bytes": info["bytes"],
@@ -61,11 +67,15 @@ def build_datapackage(ledger: Ledger, dataset: Dataset, changes: dict[str, dict[
                 "period": pub.period,
                 "version": pub.version,
             }
+            if fmt == "parquet":
+                # frictionless reads Parquet through pyarrow, not as a byte stream, and
+                # then reports every declared size as wrong ("actual is None"): the size
+                # goes in an extension property (the sha256 it leaves alone).
+                res["file_bytes"] = res.pop("bytes")
             if fmt == "csv":
                 res["encoding"] = "utf-8-sig"
                 res["dialect"] = {"delimiter": ",", "header": True}
-                res["schema"] = schema
-            else:
+            if fmt in TABULAR:
                 res["schema"] = schema
             counts = info.get("changes") or (
                 {k: period_changes[k] for k in ("previous_period", "added", "removed", "changed")} if period_changes else None

@@ -93,7 +93,12 @@ def publish_period(
 def install_version(home: Home, ledger: Ledger, dataset: Dataset, pub: Publication, vdir: Path) -> None:
     """Journal, place files, record, rewrite datapackage.json, drop the journal."""
     journal = home.journal_dir / f"{pub.dataset}__{pub.period}.json"
-    entry = {"version_dir": str(vdir), "publication": pub.__dict__}
+    previous = ledger.current(pub.dataset, pub.period)
+    # Files the version replaced under another name (a format dropped, or the Parquet
+    # layout before one file per period): left in place, readers of the folder would
+    # count the period twice. Kept in the journal so a replay still removes them.
+    stale = sorted(set(previous.files) - set(pub.files)) if previous else []
+    entry = {"version_dir": str(vdir), "publication": pub.__dict__, "stale": stale}
     atomic_write_json(journal, entry)
     failpoint("publish:after-journal")
     _replay(home, ledger, dataset, entry)
@@ -117,6 +122,7 @@ def _replay(home: Home, ledger: Ledger, dataset: Dataset, entry: dict[str, Any])
             dataset=pub.dataset,
             period=pub.period,
         ) from None
+    _remove_stale(ddir, entry.get("stale", []))
     failpoint("publish:before-ledger")
     ledger.record_publication(pub)
     failpoint("publish:after-ledger")
@@ -125,6 +131,15 @@ def _replay(home: Home, ledger: Ledger, dataset: Dataset, entry: dict[str, Any])
     load_plugins().manager.hook.after_publish(home=home, ledger=ledger, publication=pub)
     sync_output(home.out, ledger)  # an s3:// output: upload the version, then move its pointer
     failpoint("publish:after-hooks")
+
+
+def _remove_stale(ddir: Path, stale: list[str]) -> None:
+    for rel in stale:
+        path = ddir / rel
+        path.unlink(missing_ok=True)
+        # the emptied folder of an old layout (data/period=<key>/) goes too
+        if path.parent != ddir and path.parent.is_dir() and not any(path.parent.iterdir()):
+            path.parent.rmdir()
 
 
 def recover(home: Home, ledger: Ledger, datasets: dict[str, Dataset]) -> list[str]:

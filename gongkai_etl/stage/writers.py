@@ -1,8 +1,16 @@
-"""Built-in output writers: Parquet (zstd, Hive-partitioned) and CSV (UTF-8 with BOM)."""
+"""Built-in output writers: Parquet (zstd, one file per period) and CSV (UTF-8 with BOM).
+
+The Parquet files of a dataset sit side by side in ``data/``, not in Hive
+``period=<key>/`` folders: a Hive key is typed by each reader's guess (pyarrow
+made ``2016-11`` a dictionary and ``2016`` an int32, then refused to merge it with
+the ``period`` column inside the files), so ``period`` is stored once, as text, in
+every file, and every reader opens the folder without options.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import queue
 import threading
 from pathlib import Path
@@ -139,15 +147,35 @@ class _ParquetSession:
         self.sha256 = self._file.hexdigest()
 
 
+def with_pandas_integers(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with pandas metadata naming its integer columns ``Int64``.
+
+    Without it pandas (and frictionless, which reads Parquet through pandas) turns
+    an integer column with a missing value into floats and NaN, so a validator
+    saw ``"nan"`` in an integer field and a reader got ``3.0`` for ``3``. pyarrow
+    reads only the columns the metadata lists; the rest keep their default
+    conversion.
+    """
+    columns = [
+        {"name": f.name, "field_name": f.name, "pandas_type": "int64", "numpy_type": "Int64", "metadata": None}
+        for f in schema if pa.types.is_integer(f.type)
+    ]
+    if not columns:
+        return schema
+    meta = {"index_columns": [], "column_indexes": [], "columns": columns,
+            "creator": {"library": "gongkai-etl"}, "pandas_version": "2.1.0"}
+    return schema.with_metadata({**(schema.metadata or {}), b"pandas": json.dumps(meta).encode()})
+
+
 class ParquetWriter(Writer):
     format = "parquet"
     media_type = "application/vnd.apache.parquet"
 
     def filename(self, dataset: Dataset, period: Period) -> str:
-        return f"data/period={period.key}/part-0.parquet"
+        return f"data/{dataset.id}_{period.key}.parquet"
 
     def open(self, path: Path, dataset: Dataset, schema: pa.Schema) -> _ParquetSession:
-        return _ParquetSession(path, schema)
+        return _ParquetSession(path, with_pandas_integers(schema))
 
 
 class _CsvSession:

@@ -49,7 +49,7 @@ def _publish(raw: Path, root: Path, batch_rows: int) -> Path:
 def test_outputs_identical_across_batch_sizes(raw_list: Path, tmp_path: Path) -> None:
     small = _publish(raw_list, tmp_path / "small", 1000)
     large = _publish(raw_list, tmp_path / "large", 65536)
-    part = Path("data/period=2016-07/part-0.parquet")
+    part = Path("data/sa_dibao_public_list_2016-07.parquet")
     a, b = pq.read_table(small / part), pq.read_table(large / part)
     assert a.num_rows == ROWS
     assert a.schema == b.schema
@@ -98,7 +98,7 @@ def test_spilled_key_runs_publish_the_same_and_catch_a_far_duplicate(raw_list: P
     proc = _run_spilling(tmp_path / "spill", twice)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = tmp_path / "spill" / "out"
-    part = Path("data/period=2016-07/part-0.parquet")
+    part = Path("data/sa_dibao_public_list_2016-07.parquet")
     assert pq.read_table(out / "sa_dibao_public_list" / part).equals(pq.read_table(reference / part))
     rejects = read_rejects(out, "sa_dibao_public_list", "2016-07")
     assert len(rejects) == 1, rejects

@@ -79,7 +79,7 @@ def test_c2_rejects_what_etl_rejects(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert etl_fields.keys() == c2_rejects.keys()
     assert all(c2_rejects[n] in fields for n, fields in etl_fields.items())
 
-    etl_keys = pq.read_table(tmp_path / "etl" / "sa_dibao_public_list" / "data" / "period=2016-07" / "part-0.parquet")
+    etl_keys = pq.read_table(tmp_path / "etl" / "sa_dibao_public_list" / "data" / "sa_dibao_public_list_2016-07.parquet")
     c2_table = pq.read_table(c2_out / "part-0.parquet")
     assert c2_table.num_rows == ROWS - len(BROKEN)
     assert sorted(c2_table.column("record_key").to_pylist()) == sorted(etl_keys.column("record_key").to_pylist())

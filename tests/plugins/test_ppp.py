@@ -70,7 +70,7 @@ def _by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_every_dataset_and_period_is_published(run: Path) -> None:
     for ds in DATASETS:
         for period in PERIODS:
-            assert (run / ds / "data" / f"period={period}" / "part-0.parquet").exists(), (ds, period)
+            assert (run / ds / "data" / f"{ds}_{period}.parquet").exists(), (ds, period)
             assert (run / ds / "csv" / f"{ds}_{period}.csv").exists()
 
 

@@ -90,7 +90,7 @@ def amount(text: str) -> Decimal | None:
 
 
 def published(out: Path, dataset: str, period: str) -> list[dict[str, Any]]:
-    return pq.read_table(out / dataset / "data" / f"period={period}" / "part-0.parquet").to_pylist()
+    return pq.read_table(out / dataset / "data" / f"{dataset}_{period}.parquet").to_pylist()
 
 
 def rejects(out: Path, dataset: str, period: str) -> list[dict[str, str]]:
@@ -122,13 +122,13 @@ def test_sample_run_publishes_monthly_and_quarterly_periods(sample: Path) -> Non
     out = sample / "output"
     for month in MONTHS:
         for ds in ("sa_monthly_stats", "sa_dibao_public_list"):
-            assert (out / ds / "data" / f"period={month}" / "part-0.parquet").exists()
+            assert (out / ds / "data" / f"{ds}_{month}.parquet").exists()
             assert (out / ds / "csv" / f"{ds}_{month}.csv").exists()
-        assert not (out / "sa_quarterly_stats" / "data" / f"period={month}").exists()
-    assert (out / "sa_quarterly_stats" / "data" / "period=2016Q3" / "part-0.parquet").exists()
-    assert not (out / "sa_monthly_stats" / "data" / "period=2016Q3").exists()
-    assert not (out / "sa_dibao_public_list" / "data" / "period=2016-06").exists()  # June is only a baseline
-    schema = pq.read_schema(out / "sa_dibao_public_list" / "data" / "period=2016-07" / "part-0.parquet")
+        assert not (out / "sa_quarterly_stats" / "data" / f"sa_quarterly_stats_{month}.parquet").exists()
+    assert (out / "sa_quarterly_stats" / "data" / "sa_quarterly_stats_2016Q3.parquet").exists()
+    assert not (out / "sa_monthly_stats" / "data" / "sa_monthly_stats_2016Q3.parquet").exists()
+    assert not (out / "sa_dibao_public_list" / "data" / "sa_dibao_public_list_2016-06.parquet").exists()  # June is only a baseline
+    schema = pq.read_schema(out / "sa_dibao_public_list" / "data" / "sa_dibao_public_list_2016-07.parquet")
     assert schema.names == LIST_FIELDS
 
 
@@ -152,7 +152,7 @@ def test_public_list_publishes_no_id_phone_or_name(sample: Path) -> None:
     assert len(ids) > 300 and len(phones) > 300 and len(names) > 300
     secrets = sorted(ids | phones | {n.lower() for n in ids} | names, key=len)
     for month in MONTHS:
-        parquet = out / "sa_dibao_public_list" / "data" / f"period={month}" / "part-0.parquet"
+        parquet = out / "sa_dibao_public_list" / "data" / f"sa_dibao_public_list_{month}.parquet"
         rows = pq.read_table(parquet).to_pylist()
         cells = [str(v) for row in rows for v in row.values() if v is not None]
         csv_text = (out / "sa_dibao_public_list" / "csv" / f"sa_dibao_public_list_{month}.csv").read_text(encoding="utf-8-sig")

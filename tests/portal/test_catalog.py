@@ -169,7 +169,7 @@ def test_base_url_from_the_pipeline(project: Path, etl) -> None:
     g = _graph(project / "output/catalog.json")
     urls = {str(r.url) for r in g.query(PREFIXES + "SELECT ?url WHERE { ?x dcat:downloadURL ?url }")}
     assert "https://data.example.gov.cn/open/shantytown_progress/csv/shantytown_progress_2016-08.csv" in urls
-    assert "https://data.example.gov.cn/open/shantytown_progress/data/period=2016-08/part-0.parquet" in urls
+    assert "https://data.example.gov.cn/open/shantytown_progress/data/shantytown_progress_2016-08.parquet" in urls
     assert all(u.startswith("https://data.example.gov.cn/open/") for u in urls)
     # a command-line base URL overrides it
     result = etl("catalog", str(project / "output"), "--base-url", "https://mirror.example.org/d")

@@ -260,7 +260,7 @@ def test_a_changelog_that_cannot_be_computed_does_not_block_publishing(project: 
     assert result.returncode == 0, result.stderr
     out = project / "output"
     lost = [
-        out / "shantytown_project/data/period=2016-08/part-0.parquet",
+        out / "shantytown_project/data/shantytown_project_2016-08.parquet",
         out / "shantytown_project/csv/shantytown_project_2016-08.csv",
         *(out / ".gongkai/versions/shantytown_project/2016-08").rglob("*"),
     ]

@@ -151,7 +151,7 @@ def _headline_sums(out: Path) -> dict[str, Decimal]:
     """shantytown_progress's headline (investment_cum, summed per period), computed independently."""
     sums = {}
     for period in PERIODS:
-        table = pq.read_table(out / f"shantytown_progress/data/period={period}/part-0.parquet", columns=["investment_cum"])
+        table = pq.read_table(out / f"shantytown_progress/data/shantytown_progress_{period}.parquet", columns=["investment_cum"])
         sums[period] = Decimal(str(pc.sum(table.column("investment_cum")).as_py()))
     return sums
 

@@ -40,26 +40,26 @@ def published(project: Path, etl) -> Path:
 def test_layout_and_types_with_pyarrow(published: Path) -> None:
     for ds in DATASETS:
         for key in ("2016-08", "2016-09", "2016-10"):
-            assert (published / ds / "data" / f"period={key}" / "part-0.parquet").exists()
+            assert (published / ds / "data" / f"{ds}_{key}.parquet").exists()
             assert (published / ds / "csv" / f"{ds}_{key}.csv").exists()
         assert (published / ds / "datapackage.json").exists()
-    table = pq.read_table(published / "shantytown_progress/data/period=2016-09/part-0.parquet")
+    table = pq.read_table(published / "shantytown_progress/data/shantytown_progress_2016-09.parquet")
     assert table.schema.field("investment_cum").type == pa.decimal128(18, 2)
     assert table.schema.field("signed_households").type == pa.int64()
     assert table.schema.field("report_date").type == pa.date32()
     assert table.schema.field("signed_households").metadata[b"title_zh"] == "累计签约户数".encode()
-    meta = pq.read_metadata(published / "shantytown_progress/data/period=2016-09/part-0.parquet")
+    meta = pq.read_metadata(published / "shantytown_progress/data/shantytown_progress_2016-09.parquet")
     assert meta.row_group(0).column(0).compression == "ZSTD"
     assert table.num_rows == 8
 
 
-def test_duckdb_reads_hive_partitions(published: Path) -> None:
+def test_duckdb_reads_the_period_files(published: Path) -> None:
     import duckdb
 
-    glob = str(published / "shantytown_progress/data/*/*.parquet")
+    glob = str(published / "shantytown_progress/data/*.parquet")
     rows = duckdb.sql(
         f"SELECT period, count(*) AS n, typeof(any_value(investment_cum)) AS t, typeof(any_value(report_date)) AS d "
-        f"FROM read_parquet('{glob}', hive_partitioning=true) GROUP BY period ORDER BY period"
+        f"FROM '{glob}' GROUP BY period ORDER BY period"
     ).fetchall()
     assert [r[0] for r in rows] == ["2016-08", "2016-09", "2016-10"]
     assert [r[1] for r in rows] == [8, 8, 6]  # two planted rows rejected in 2016-10
@@ -69,8 +69,8 @@ def test_duckdb_reads_hive_partitions(published: Path) -> None:
 def test_pandas_reads_parquet_and_csv(published: Path) -> None:
     import pandas as pd
 
-    df = pd.read_parquet(published / "shantytown_project/data/period=2016-08/part-0.parquet")
-    assert str(df["households"].dtype) == "int64"
+    df = pd.read_parquet(published / "shantytown_project/data/shantytown_project_2016-08.parquet")
+    assert str(df["households"].dtype) == "Int64"  # nullable integers stay integers
     assert "酒仙桥地区危旧房改造项目" in set(df["project_name"])
     assert set(df["division_code"]) >= {"110105011000", "110105021000"}  # 酒仙桥, 南磨房
     raw = (published / "shantytown_project/csv/shantytown_project_2016-08.csv").read_bytes()
@@ -88,12 +88,11 @@ def test_datapackage_is_valid_frictionless(published: Path) -> None:
         doc = json.loads(path.read_text(encoding="utf-8"))
         for res in doc["resources"]:
             file = published / ds / res["path"]
-            assert res["bytes"] == file.stat().st_size
+            assert res.get("bytes", res.get("file_bytes")) == file.stat().st_size
             assert res["hash"] == "sha256:" + hashlib.sha256(file.read_bytes()).hexdigest()
-        # frictionless reads the CSV resources (Parquet needs a plugin it lacks)
-        csv_only = {**doc, "resources": [r for r in doc["resources"] if r["format"] == "csv"]}
-        assert len(csv_only["resources"]) == 3
-        report = Package(csv_only, basepath=str(path.parent)).validate()
+        # the whole package, Parquet resources included
+        assert {r["format"] for r in doc["resources"]} == {"csv", "parquet"}
+        report = Package(doc, basepath=str(path.parent)).validate()
         assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
 
 
@@ -143,7 +142,7 @@ def test_rejects_over_limit_fail_and_publish_nothing(project: Path, etl) -> None
     result = etl("run", str(pipeline), "--period", "2016-10")
     assert result.returncode == 1
     assert "max_reject_ratio" in result.stderr
-    assert not (project / "output/shantytown_progress/data/period=2016-10").exists()
+    assert not (project / "output/shantytown_progress/data/shantytown_progress_2016-10.parquet").exists()
 
 
 @pytest.mark.parametrize("point", ["run:after-extract", "publish:after-journal", "publish:between-files", "publish:before-ledger"])
@@ -165,7 +164,7 @@ def test_killed_run_leaves_previous_publication_intact(published: Path, project:
         assert after == before
     else:
         assert changed <= {"shantytown_project/csv/shantytown_project_2016-09.csv", "shantytown_progress/csv/shantytown_progress_2016-09.csv",
-                           "shantytown_progress/data/period=2016-09/part-0.parquet", "shantytown_progress/datapackage.json"}
+                           "shantytown_progress/data/shantytown_progress_2016-09.parquet", "shantytown_progress/datapackage.json"}
         for rel in changed:
             if rel.endswith(".parquet"):
                 pq.read_table(published / rel)  # a whole file, never a partial one

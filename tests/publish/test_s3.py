@@ -68,7 +68,7 @@ def test_publish_read_back_and_republish(s3_project: Path, endpoint: str) -> Non
     assert pointer["version"] == 1
     assert pointer["path"] == "shantytown_followup/versions/2016-08/v1/"
     table = read_published(URI, "shantytown_followup", "2016-08", endpoint_url=endpoint, region="us-east-1")
-    local = pq.read_table(state / "shantytown_followup" / "data" / "period=2016-08" / "part-0.parquet")
+    local = pq.read_table(state / "shantytown_followup" / "data" / "shantytown_followup_2016-08.parquet")
     assert table.equals(local) and table.num_rows == 2
     key = f"{BUCKET}/chaoyang/shantytown_followup/versions/2016-08/v1/csv/shantytown_followup_2016-08.csv"
     with s3.open_input_stream(key) as fh:
@@ -91,7 +91,7 @@ def test_publish_read_back_and_republish(s3_project: Path, endpoint: str) -> Non
     assert proc.returncode == 0, proc.stderr
     pointer = read_pointer(URI, "shantytown_followup", "2016-08", filesystem_=s3)
     assert pointer["version"] == 2
-    old = f"{BUCKET}/chaoyang/shantytown_followup/versions/2016-08/v1/data/period=2016-08/part-0.parquet"
+    old = f"{BUCKET}/chaoyang/shantytown_followup/versions/2016-08/v1/data/shantytown_followup_2016-08.parquet"
     assert s3.get_file_info(old).type == fs.FileType.File
     new = read_published(URI, "shantytown_followup", "2016-08", filesystem_=s3)
     assert 336 in new.column("resettled_households").to_pylist()

@@ -80,7 +80,7 @@ def check_consistent(out: Path) -> None:
             path = dp.parent / res["path"]
             assert path.is_file(), f"{dp}: {res['path']} missing"
             assert res["hash"] == f"sha256:{sha256(path.read_bytes())}", f"{dp}: {res['path']} checksum"
-            assert res["bytes"] == path.stat().st_size
+            assert res.get("bytes", res.get("file_bytes")) == path.stat().st_size
     catalog = out / "catalog.json"
     if catalog.exists():
         _check_catalog(out, json.loads(catalog.read_text(encoding="utf-8")))

@@ -110,7 +110,7 @@ def test_ids_where_none_belong_block_then_policy_publishes(workdir: Path, etl) -
     ok = etl("--log-format", "json", "run", str(pipeline), "--period", "2016-10")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert _leaks(ok.stdout + ok.stderr) == []
-    table = pq.read_table(out / DATASET / "data" / "period=2016-10" / "part-0.parquet")
+    table = pq.read_table(out / DATASET / "data" / f"{DATASET}_2016-10.parquet")
     assert table.num_rows == 3
     assert table.column("community").to_pylist() == [
         "永安里社区",
@@ -137,7 +137,7 @@ def test_drop_also_publishes(workdir: Path, etl) -> None:
     pipeline.write_text(PIPELINE + "privacy:\n  sa_dibao_public_list:\n    drop: [community]\n", encoding="utf-8")
     ok = etl("run", str(pipeline), "--period", "2016-10")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    table = pq.read_table(workdir / "out" / DATASET / "data" / "period=2016-10" / "part-0.parquet")
+    table = pq.read_table(workdir / "out" / DATASET / "data" / f"{DATASET}_2016-10.parquet")
     assert table.column("community").null_count == 3
     assert _leaks(_published_text(workdir / "out")) == []
     assert _leaks(ok.stdout + ok.stderr) == []

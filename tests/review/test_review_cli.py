@@ -107,7 +107,7 @@ def test_run_waits_then_show_and_approve_publishes_with_reviewer(project: Path, 
     assert "approved and published: shantytown_progress 2016-08 v1" in approved.stdout
 
     for ds in DATASETS:
-        assert (out / ds / "data" / "period=2016-08" / "part-0.parquet").exists()
+        assert (out / ds / "data" / f"{ds}_2016-08.parquet").exists()
         dp = json.loads((out / ds / "datapackage.json").read_text(encoding="utf-8"))
         (entry,) = [p for p in dp["periods"] if p["period"] == "2016-08"]
         assert entry["reviewed_by"] == "李审查"

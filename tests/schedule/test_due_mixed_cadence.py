@@ -18,6 +18,6 @@ def test_due_runs_monthly_and_quarterly_periods_of_one_pipeline(project: Path, e
     assert {e.get("period") for e in missing} <= {"2016-10"}, missing
     assert result.returncode == 0, result.stderr + result.stdout
     out = project / "output"
-    assert (out / "sa_quarterly_stats/data/period=2016Q3/part-0.parquet").exists()
+    assert (out / "sa_quarterly_stats/data/sa_quarterly_stats_2016Q3.parquet").exists()
     for month in ("2016-07", "2016-08", "2016-09"):
-        assert pq.read_table(out / f"sa_monthly_stats/data/period={month}/part-0.parquet").num_rows > 0
+        assert pq.read_table(out / f"sa_monthly_stats/data/sa_monthly_stats_{month}.parquet").num_rows > 0

@@ -10,7 +10,7 @@ from pathlib import Path
 from schedule_support import publications
 
 ASOF = "2016-11-20"
-PARQUET = "shantytown_followup/data/period=2016-09/part-0.parquet"
+PARQUET = "shantytown_followup/data/shantytown_followup_2016-09.parquet"
 CSV = "shantytown_followup/csv/shantytown_followup_2016-09.csv"
 
 
