@@ -53,7 +53,7 @@ INPUT_KEYS = {
 }
 OUTPUT_KEYS = {
     "dir": "output root folder",
-    "formats": "list of output formats (parquet, csv)",
+    "formats": "list of output formats (parquet, csv; xlsx for people, opt-in)",
     "base_url": "base URL for download links in the catalog",
     "site": "regenerate the static catalog page after each publish (true/false)",
     "s3": "object store settings when dir is s3://bucket/prefix: endpoint_url, region",

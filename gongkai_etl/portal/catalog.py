@@ -58,6 +58,7 @@ ACCESS_RIGHTS = {"无条件开放": "PUBLIC", "有条件开放": "RESTRICTED", "
 FORMATS = {
     "csv": ("CSV", "text/csv"),
     "parquet": ("PARQUET", "application/vnd.apache.parquet"),
+    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 
 CATALOG_TITLE_ZH = "朝阳区政务公开数据目录"

@@ -23,6 +23,7 @@ class OutputHandler(SimpleHTTPRequestHandler):
         ".parquet": "application/vnd.apache.parquet",
         ".json": "application/json; charset=utf-8",
         ".csv": "text/csv; charset=utf-8",
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ".html": "text/html; charset=utf-8",
     }
 

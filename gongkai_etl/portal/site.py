@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 GENERATOR = f"gongkai-etl {__version__}"
 PREVIEW_ROWS = 10
-FORMAT_LABELS = {"csv": "CSV", "parquet": "Parquet"}
+FORMAT_LABELS = {"csv": "CSV", "parquet": "Parquet", "xlsx": "Excel 表格 (XLSX)"}
 TYPE_TITLES = {
     "string": "文本", "integer": "整数", "number": "数值", "decimal": "金额/小数",
     "date": "日期", "datetime": "日期时间", "boolean": "是/否",

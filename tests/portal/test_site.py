@@ -59,7 +59,8 @@ def site_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = _copy_project(tmp_path_factory.mktemp("site"))
     yaml_path = root / "pipelines/shantytown.yaml"
     text = yaml_path.read_text(encoding="utf-8")
-    yaml_path.write_text(text.replace("  formats: [parquet, csv]", "  formats: [parquet, csv]\n  site: true"), encoding="utf-8")
+    assert "  formats: [parquet, csv, xlsx]" in text
+    yaml_path.write_text(text.replace("  formats: [parquet, csv, xlsx]", "  formats: [parquet, csv, xlsx]\n  site: true"), encoding="utf-8")
     result = _run("run", str(yaml_path))
     assert result.returncode == 0, result.stderr + result.stdout
     return root / "output"
@@ -196,6 +197,10 @@ def test_browser_renders_index_and_dataset_page(site_output: Path, server: str, 
     assert re.search(r"\b[0-9a-f]{64}\b", dom.all_text)
     preview = re.search(r'<table id="preview">.*?<tbody>(.*?)</tbody>', raw, re.S)
     assert preview and preview.group(1).count("<tr>") == 6  # 2016-10 has 6 rows (2 rejected)
+    # the XLSX download for people, one per period, beside CSV and Parquet
+    xlsx_links = [a["href"] for a in dom.find("a") if a.get("href", "").endswith(".xlsx")]
+    assert sorted(xlsx_links) == [f"xlsx/shantytown_progress_{p}.xlsx" for p in PERIODS], xlsx_links
+    assert "Excel 表格 (XLSX)" in dom.all_text
     screenshot(chromium, tmp_path, page, ARTIFACTS / "site-dataset.png", size="1280,1600")
 
 

@@ -91,7 +91,7 @@ def test_datapackage_is_valid_frictionless(published: Path) -> None:
             assert res.get("bytes", res.get("file_bytes")) == file.stat().st_size
             assert res["hash"] == "sha256:" + hashlib.sha256(file.read_bytes()).hexdigest()
         # the whole package, Parquet resources included
-        assert {r["format"] for r in doc["resources"]} == {"csv", "parquet"}
+        assert {r["format"] for r in doc["resources"]} == {"csv", "parquet", "xlsx"}
         report = Package(doc, basepath=str(path.parent)).validate()
         assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
 
