@@ -127,13 +127,65 @@ def _redact(text: str) -> str:
     return redact(text)
 
 
-def _click_exceptions():  # noqa: ANN202
-    """click's exception module: typer >= 0.20 vendors click as ``typer._click``."""
-    try:
-        from click import exceptions
-    except ImportError:
-        from typer._click import exceptions  # type: ignore[no-redef]
-    return exceptions
+def _click_exception_types() -> tuple[type[BaseException], ...]:
+    """click's exception base: typer >= 0.20 vendors click as ``typer._click`` and
+    raises its own copy, which an ``isinstance`` on the real click misses."""
+    found: list[type[BaseException]] = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            module = __import__(name, fromlist=["ClickException"])
+        except ImportError:
+            continue
+        found.append(module.ClickException)
+    return tuple(found)
+
+
+def usage_message(exc: BaseException) -> str:
+    """One bilingual line for a usage mistake click caught, with the nearest valid
+    option or command and where to look: never a traceback, never English only."""
+    from gongkai_etl.errors import did_you_mean
+
+    kind = type(exc).__name__
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "etl"
+    where = f" (see `{command} --help`)"
+    if kind == "NoSuchOption":
+        name = exc.option_name  # type: ignore[attr-defined]
+        known = [o for p in (ctx.command.params if ctx else []) for o in (*p.opts, *p.secondary_opts) if o.startswith("-")]
+        known += ["--help"]
+        return f"未知选项 (no such option) {name} for `{command}`{did_you_mean(name, known, or_list=True)}{where}"
+    if kind == "MissingParameter":
+        param = getattr(exc, "param", None)
+        name = (param.opts[0] if param is not None and param.opts and param.opts[0].startswith("-")
+                else (param.human_readable_name if param is not None else "?"))
+        return f"缺少参数 (missing argument) {name} for `{command}`{where}"
+    if kind == "BadParameter":
+        param = getattr(exc, "param", None)
+        name = param.opts[0] if param is not None and param.opts else "?"
+        return f"参数值无效 (invalid value) for {name}: {exc.format_message()}{where}"  # type: ignore[attr-defined]
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if kind == "UsageError" and "No such command" in message and ctx is not None and hasattr(ctx.command, "commands"):
+        wrong = message.split("'")[1] if "'" in message else ""
+        hint = did_you_mean(wrong, sorted(ctx.command.commands), or_list=True)
+        return f"未知命令 (no such command) {wrong!r}{hint}{where}"
+    return f"用法错误 (usage error): {message}{where}"
+
+
+def report_error(message: str, exit_code: int, **fields: object) -> None:
+    """The one ``Error:`` of a failed command: a line on stderr, or under
+    ``--log-format json`` one JSON line with level, run id, stage, dataset, period."""
+    if settings.log_format == "json" or "--log-format=json" in sys.argv or _json_in_argv():
+        from gongkai_etl.cli.console import JsonReporter, json_line
+
+        print(json_line("error", "error", JsonReporter.context, message=message, exit_code=exit_code, **fields), flush=True)
+        return
+    print(f"Error: {message}", file=sys.stderr)
+
+
+def _json_in_argv() -> bool:
+    # a usage error can come before the global options are parsed into settings
+    argv = sys.argv
+    return any(a == "--log-format" and i + 1 < len(argv) and argv[i + 1] == "json" for i, a in enumerate(argv))
 
 
 def main() -> None:
@@ -147,21 +199,23 @@ def main() -> None:
     except GongkaiError as exc:
         if debug:
             traceback.print_exc()
-        print(f"Error: {_redact(str(exc))}", file=sys.stderr)  # never a raw ID or phone on the console
+        # never a raw ID or phone on the console
+        report_error(_redact(str(exc)), int(exc.exit_code), stage=exc.stage, dataset=exc.dataset, period=exc.period)
         sys.exit(int(exc.exit_code))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        print("Error: interrupted", file=sys.stderr)
+        report_error("已中断 (interrupted)", 130)
         sys.exit(130)
     except Exception as exc:
-        click_exc = _click_exceptions()
         if isinstance(exc, typer.Abort):
             sys.exit(1)
-        if isinstance(exc, click_exc.ClickException):
-            exc.show()
+        if isinstance(exc, _click_exception_types()):
+            if debug:
+                traceback.print_exc()
+            report_error(usage_message(exc), int(ExitCode.USAGE))
             sys.exit(ExitCode.USAGE)
         raise
     sys.exit(0)

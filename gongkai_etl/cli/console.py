@@ -42,7 +42,9 @@ class PlainReporter:
             self._print(message)
 
     def warn(self, message: str, **fields: object) -> None:
-        print(f"Warning: {message}", file=sys.stderr, flush=True)
+        """A problem; with a non-zero ``exit_code`` field it fails the command, and
+        says ``Error:``. ``Warning:`` is only what leaves the exit code alone."""
+        print(f"{'Error' if fields.get('exit_code') else 'Warning'}: {message}", file=sys.stderr, flush=True)
 
     def missing(self, message: str, **fields: object) -> None:
         """A due period that cannot run for a missing input: one line, always shown."""
@@ -116,15 +118,40 @@ class RichReporter(PlainReporter):
             self.console.print(f"  合计/小计行已排除 (total rows left out): {outcome.excluded_rows}")
 
 
+#: Keys every JSON line carries (null where they do not apply), so a log query
+#: can filter on any of them without guessing which events have it.
+JSON_KEYS = ("level", "run_id", "pipeline", "period", "dataset", "stage")
+
+
+def json_line(event: str, level: str, context: dict[str, Any], **data: Any) -> str:
+    """One JSON log line: time, event, the :data:`JSON_KEYS`, then the event's data
+    (``seconds`` rounded to milliseconds)."""
+    doc: dict[str, Any] = {"time": datetime.now().astimezone().isoformat(timespec="seconds"), "event": event}
+    doc.update({k: None for k in JSON_KEYS})
+    doc.update(context)
+    doc["level"] = level
+    doc.update({k: v for k, v in data.items() if v is not None or k not in doc})
+    if isinstance(doc.get("seconds"), float):
+        doc["seconds"] = round(doc["seconds"], 3)
+    return json.dumps(doc, ensure_ascii=False, default=str)
+
+
 class JsonReporter:
-    """JSON lines on stdout, one object per event."""
+    """JSON lines on stdout, one object per event, each with its level and the run
+    it belongs to (:func:`json_line`)."""
+
+    #: run_id and pipeline of the run going on, for an error the CLI reports last
+    context: dict[str, Any] = {}
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
 
-    def _emit(self, event: str, **data: Any) -> None:
-        doc = {"time": datetime.now().astimezone().isoformat(timespec="seconds"), "event": event, **data}
-        print(json.dumps(doc, ensure_ascii=False, default=str), file=self.stream, flush=True)
+    def bind(self, **context: Any) -> None:
+        """Called by the runner when a run starts: its id and pipeline go on every line."""
+        JsonReporter.context = dict(context)
+
+    def _emit(self, event: str, level: str = "info", **data: Any) -> None:
+        print(json_line(event, level, JsonReporter.context, **data), file=self.stream, flush=True)
 
     def stage(self, info: StageInfo) -> None:
         self._emit("stage", **info.__dict__)
@@ -133,15 +160,16 @@ class JsonReporter:
         self._emit("note", message=message, **fields)
 
     def warn(self, message: str, **fields: object) -> None:
-        self._emit("warning", message=message, **fields)
+        failed = bool(fields.get("exit_code"))
+        self._emit("error" if failed else "warning", "error" if failed else "warning", message=message, **fields)
 
     def missing(self, message: str, **fields: object) -> None:
-        self._emit("missing", message=message, **fields)
+        self._emit("missing", "warning", message=message, **fields)
 
     def period_done(self, outcome: PeriodOutcome) -> None:
         datasets = [{k: v for k, v in d.__dict__.items() if k != "stages"} for d in outcome.datasets]
-        self._emit("period", pipeline=outcome.pipeline, period=outcome.period, error=outcome.error,
-                   exit_code=outcome.exit_code, excluded_rows=outcome.excluded_rows, datasets=datasets)
+        self._emit("period", "error" if outcome.exit_code else "info", pipeline=outcome.pipeline, period=outcome.period,
+                   error=outcome.error, exit_code=outcome.exit_code, excluded_rows=outcome.excluded_rows, datasets=datasets)
 
 
 def _timeliness_lines(d: object) -> list[str]:

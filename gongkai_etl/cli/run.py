@@ -70,6 +70,9 @@ def run(
             if not periods:
                 continue
         plans.append((runner, periods))
+    if period and not plans:  # nothing to do is a mistake, not a quiet success
+        raise ConfigError(f"--period {period}: 没有数据集按此周期发布 (no dataset of these pipelines has that period); "
+                          f"served: {'; '.join(_served(r) for r in runners)}")
 
     def run_one(runner: Runner, periods: list) -> int:  # type: ignore[type-arg]
         with pipeline_lock(runner.pipeline, wait) as lock:
@@ -88,3 +91,12 @@ def run(
     else:
         codes = [run_one(r, ps) for r, ps in plans]
     raise typer.Exit(worst_exit(codes))
+
+
+def _served(runner: object) -> str:
+    """``shantytown: monthly 2016-08..2016-10``: what a pipeline's datasets publish."""
+    pipeline = runner.pipeline  # type: ignore[attr-defined]
+    cadences = sorted({d.cadence.value for d in runner.datasets})  # type: ignore[attr-defined]
+    keys = [p.key for p in pipeline.periods]
+    span = f" {keys[0]}..{keys[-1]}" if len(keys) > 1 else (f" {keys[0]}" if keys else "")
+    return f"{pipeline.id}: {'/'.join(cadences)}{span}"

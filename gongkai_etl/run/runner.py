@@ -96,6 +96,9 @@ class Runner:
 
     def run(self, periods: list[Period]) -> RunReport:
         report = RunReport(self.run_id, self.pipeline.id)
+        bind = getattr(self.reporter, "bind", None)  # JSON lines carry the run id and pipeline
+        if bind is not None:
+            bind(run_id=self.run_id, pipeline=self.pipeline.id)
         ledger = self.open_ledger()
         try:
             finished = recover(self.home, ledger, {d.id: d for d in self.registry_datasets()})
@@ -165,7 +168,7 @@ class Runner:
         if not datasets:
             outcome.error = f"本流水线没有 {period.cadence.title_zh} 周期的数据集 (no {period.cadence.value} dataset in this pipeline)"
             outcome.exit_code = ExitCode.USAGE
-            self.reporter.warn(outcome.error, period=period.key)
+            self.reporter.warn(outcome.error, period=period.key, exit_code=int(ExitCode.USAGE))
             return outcome
         # The inputs' fingerprint (for `run --due`) is taken after the run from
         # the digests the archive took as the files were read (one hash per file).
@@ -199,7 +202,8 @@ class Runner:
             if is_environment_failure(exc):
                 raise  # a full or read-only output: stop the run, one `Error:` line
             if not isinstance(exc, WaitingForReview):
-                self.reporter.warn(outcome.error, period=period.key, exit_code=int(exc.exit_code))
+                self.reporter.warn(outcome.error, period=period.key, exit_code=int(exc.exit_code),
+                                   dataset=getattr(exc, "dataset", None), stage=getattr(exc, "stage", None))
         finally:
             with contextlib.suppress(Exception):  # an archiving error was raised by _finish already
                 ctx.settle_inputs()

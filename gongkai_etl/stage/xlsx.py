@@ -156,6 +156,8 @@ class _XlsxSession:
             self._widths[col] = max(self._widths[col], len(str(value)))
 
     def close(self) -> None:
+        if self._file.closed:  # a failed period's writers are closed again when discarded
+            return
         if self._sheet is None:  # no rows: still a workbook with its title and header
             self._new_sheet()
         self._finish_sheet()

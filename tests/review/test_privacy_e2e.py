@@ -92,7 +92,7 @@ def test_ids_where_none_belong_block_then_policy_publishes(workdir: Path, etl) -
     assert any("第 3 行 列 community: 身份证号 (resident ID) 110105********906X" in l for l in lines)
     assert any("第 3 行 列 community: 手机号 (mobile number) 150****4349" in l for l in lines)
     assert len(lines) == 4  # header + 3 findings: nothing from 备注 or the extra column, dropped by policy
-    assert any(e["event"] == "warning" and "block publication" in e["message"] for e in events)
+    assert any(e["event"] == "error" and e["level"] == "error" and "block publication" in e["message"] for e in events)
     assert period["datasets"][0]["status"] == "failed"
     assert not (out / DATASET).exists()
     assert _leaks(blocked.stdout + blocked.stderr) == []

@@ -62,7 +62,7 @@ def test_runner_redacts_error_messages_in_log_report_and_ledger(tmp_path: Path) 
     log = stream.getvalue()
     assert RAW_ID not in log and RAW_MOBILE not in log
     assert "110105********002X" in log and "138****5678" in log
-    warnings = [json.loads(l) for l in log.splitlines() if '"warning"' in l]
+    warnings = [json.loads(l) for l in log.splitlines() if '"level": "error"' in l and '"event": "error"' in l]
     assert warnings and "cannot parse row 5" in warnings[0]["message"]
     assert RAW_ID not in (report.periods[0].error or "")
     db = (tmp_path / "out" / ".gongkai" / "state.db").read_bytes().decode("utf-8", errors="replace")
