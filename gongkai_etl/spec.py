@@ -27,7 +27,9 @@ TOP_KEYS = {
     "inputs": "raw inputs by name",
     "datasets": "dataset ids to publish (default: all of the source)",
     "periods": "default periods when --period is not given, e.g. 2016-08..2016-10",
-    "first_period": "first period `etl status` expects per cadence",
+    "first_period": "first period `etl status` expects per cadence (older name of since)",
+    "since": "first period the pipeline owes, per cadence, e.g. 2016-08 or [2016-07, 2016Q3]",
+    "until": "last period the pipeline owes, per cadence (default: none, it owes every closed period)",
     "output": "output directory and formats",
     "max_reject_ratio": "share of rows that may be rejected (0..1, default 0)",
     "review": "auto or required",
@@ -121,6 +123,8 @@ class Pipeline:
     site: bool = False
     periods: list[Period] = field(default_factory=list)
     first_period: dict[str, Period] = field(default_factory=dict)
+    #: ``until:``: the last period owed, per cadence value (the obligations window's end)
+    until: dict[str, Period] = field(default_factory=dict)
     max_reject_ratio: float = 0.0
     review: str = "auto"
     deadlines: dict[str, str] = field(default_factory=dict)
@@ -276,16 +280,11 @@ def load_pipeline(file: str | Path) -> Pipeline:
             periods = parse_periods(text)
         except ConfigError as exc:
             raise _err(file, "periods", exc.message) from None
-    first: dict[str, Period] = {}
-    raw_first = data.get("first_period")
-    if raw_first is not None:
-        items = raw_first if isinstance(raw_first, list) else [raw_first]
-        for i, item in enumerate(items):
-            try:
-                p = Period.parse(str(item))
-            except ConfigError as exc:
-                raise _err(file, f"first_period[{i}]", exc.message) from None
-            first[p.cadence.value] = p
+    first = {**_per_cadence(file, "first_period", data.get("first_period")), **_per_cadence(file, "since", data.get("since"))}
+    until = _per_cadence(file, "until", data.get("until"))
+    for cadence, last in until.items():
+        if cadence in first and first[cadence] > last:
+            raise _err(file, "until", f"{last.key} is before since {first[cadence].key}; expected since <= until")
 
     deadlines = _str_map(file, "deadlines", data.get("deadlines") or {})
     for k, v in deadlines.items():
@@ -323,6 +322,7 @@ def load_pipeline(file: str | Path) -> Pipeline:
         site=site,
         periods=periods,
         first_period=first,
+        until=until,
         max_reject_ratio=float(ratio),
         review=review,
         deadlines=deadlines,
@@ -337,6 +337,21 @@ def load_pipeline(file: str | Path) -> Pipeline:
     if output_uri:
         register_target(pipeline.output_dir, output_uri, s3)
     return pipeline
+
+
+def _per_cadence(file: Path, key: str, raw: Any) -> dict[str, Period]:
+    """``2016-08`` or ``[2016-07, 2016Q3]``: one period per cadence."""
+    out: dict[str, Period] = {}
+    if raw is None:
+        return out
+    items = raw if isinstance(raw, list) else [raw]
+    for i, item in enumerate(items):
+        try:
+            p = Period.parse(str(item))
+        except ConfigError as exc:
+            raise _err(file, f"{key}[{i}]" if isinstance(raw, list) else key, exc.message) from None
+        out[p.cadence.value] = p
+    return out
 
 
 def _s3_output(file: Path, uri: str, output: dict[str, Any]) -> tuple[str, dict[str, Any], str]:

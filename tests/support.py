@@ -66,3 +66,12 @@ def load_bench(name: str) -> ModuleType:
         return module
     finally:
         sys.path.remove(bench)
+
+
+def open_window(pipeline: Path) -> Path:
+    """Drop the ``since:``/``until:`` window a shipped sample pipeline declares, for
+    tests of what a pipeline owes with no end (``first_period:`` appended still counts)."""
+    text = pipeline.read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines() if not line.startswith(("since:", "until:", "# The obligations window"))]
+    pipeline.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return pipeline

@@ -44,8 +44,13 @@ def first_period(pipeline: Pipeline, cadence: Cadence, published: Iterable[str] 
 
 
 def owed_periods(pipeline: Pipeline, cadence: Cadence, as_of: date, published: Iterable[str] = ()) -> list[Period]:
-    """Every period of ``cadence`` from its first one to the latest closed one as of ``as_of``, in order."""
+    """Every period of ``cadence`` from its first one to the latest closed one as of
+    ``as_of`` (or the pipeline's ``until:``, if earlier), in order: the obligations
+    window that ``status``, ``run --due`` and the site count."""
     last = latest_closed(cadence, as_of)
+    until = pipeline.until.get(cadence.value)
+    if until is not None and until < last:
+        last = until
     first = first_period(pipeline, cadence, published) or last
     if first > last:
         return []

@@ -237,6 +237,37 @@ def _cells(item: StatusItem) -> list[str]:
     ]
 
 
+def folded_rows(items: list[StatusItem]) -> list[tuple[StatusItem, list[str]]]:
+    """The table rows of ``items``: a run of consecutive overdue (never published)
+    periods of one dataset is one row, ``2016-11..2026-10 (120 期 periods)``, so a
+    pipeline years behind prints a line per gap, not one per month."""
+    rows: list[tuple[StatusItem, list[str]]] = []
+    run: list[StatusItem] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            rows.append((run[0], _cells(run[0])))
+        elif run:
+            first, last = run[0], run[-1]
+            cells = _cells(last)
+            cells[1] = f"{first.period}..{last.period} ({len(run)} 期 periods)"
+            cells[2] = f"{first.due.isoformat()}.."
+            cells[6] = f"overdue by {last.days}..{first.days} wd" if first.days is not None else cells[6]
+            rows.append((last, cells))
+        run.clear()
+
+    for item in items:
+        folds = item.status is Timeliness.OVERDUE and item.version is None
+        if not folds or (run and run[-1].dataset != item.dataset):
+            flush()
+        if folds:
+            run.append(item)
+        else:
+            rows.append((item, _cells(item)))
+    flush()
+    return rows
+
+
 HEADERS = ["dataset 数据集", "period 期间", "due 期限", "published 发布日", "version 版本", "status 状态", "detail 说明"]
 
 
@@ -253,7 +284,7 @@ def render_plain(report: StatusReport, stream: TextIO | None = None) -> None:
     for pipeline, rules in report.rules.items():
         items = [i for i in report.items if i.pipeline == pipeline]
         print(f"{pipeline}  as of {report.as_of.isoformat()}", file=out)
-        rows = [HEADERS] + [_cells(i) for i in items]
+        rows = [HEADERS] + [cells for _, cells in folded_rows(items)]
         widths = [max(_width(r[k]) for r in rows) for k in range(len(HEADERS))]
         for r in rows:
             line = "  ".join(_pad(cell, widths[k]) for k, cell in enumerate(r)).rstrip()
@@ -279,8 +310,7 @@ def render_rich(report: StatusReport) -> None:
         table.add_column("published", no_wrap=True, min_width=13)
         table.add_column("status 状态", no_wrap=True, min_width=11)
         table.add_column("detail 说明", ratio=1)
-        for item in (i for i in report.items if i.pipeline == pipeline):
-            cells = _cells(item)
+        for item, cells in folded_rows([i for i in report.items if i.pipeline == pipeline]):
             colour = STATUS_COLOUR[item.status]
             published = f"{cells[3]} {cells[4]}" if item.version else "-"
             short = cells[5].split(" 逾期")[0].split(" 按时")[0].split(" 未到期")[0]

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from schedule_support import by_key, install_qtest, qtest_pipeline, status_json
+from support import open_window
 
 from gongkai_etl.periods import Period
 from gongkai_etl.workdays import DeadlineRule, WorkCalendar
@@ -90,7 +91,7 @@ def test_pipeline_deadline_overrides_the_dataset_and_default(tmp_path: Path, etl
 
 
 def test_a_year_outside_the_calendar_is_an_error_until_an_override_table_covers_it(project: Path, etl) -> None:
-    pipeline = project / "pipelines/shantytown.yaml"
+    pipeline = open_window(project / "pipelines/shantytown.yaml")
     pipeline.write_text(pipeline.read_text(encoding="utf-8") + "first_period: 2030-01\n", encoding="utf-8")
     override = project / "pipelines/workdays_override.csv"
 
@@ -129,7 +130,7 @@ def test_a_bad_rule_is_named_with_its_key(project: Path, etl) -> None:
 
 
 def test_plain_output_and_first_period(project: Path, etl) -> None:
-    pipeline = project / "pipelines/shantytown.yaml"
+    pipeline = open_window(project / "pipelines/shantytown.yaml")
     pipeline.write_text(pipeline.read_text(encoding="utf-8") + "first_period: 2016-10\n", encoding="utf-8")
     result = etl("status", str(pipeline), "--as-of", "2016-11-08")
     assert result.returncode == 0, result.stdout + result.stderr  # 2016-10 is not yet due

@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 
 from schedule_support import by_key, publications, status_json
+from support import open_window
 
 ASOF = "2016-11-20"
 
 
 def _pipeline(project: Path) -> Path:
-    return project / "pipelines/shantytown.yaml"
+    return open_window(project / "pipelines/shantytown.yaml")  # these tests run past the sample's months
 
 
 def test_status_before_and_after_a_due_run(project: Path, etl) -> None:
