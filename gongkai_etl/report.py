@@ -95,3 +95,16 @@ class SilentReporter:
 
     def period_done(self, outcome: PeriodOutcome) -> None:
         pass
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal or in a spreadsheet: East Asian wide and
+    full-width characters take two, so Chinese titles line up with ASCII."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` display columns."""
+    return text + " " * max(width - display_width(text), 0)

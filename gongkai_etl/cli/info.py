@@ -75,6 +75,9 @@ def schema(
         return
     print(f"{ds.id}: {ds.title_zh} / {ds.title_en}")
     print(f"cadence {ds.cadence.value}; primary key {', '.join(ds.primary_key) or '-'}; publisher {ds.publisher}")
+    from gongkai_etl.report import display_width, pad
+
+    rows = []
     for f in ds.fields:
         cons = []
         if f.required:
@@ -87,4 +90,8 @@ def schema(
             cons.append(f"<= {f.maximum:g}")
         if f.pattern:
             cons.append(f"pattern {f.pattern}")
-        print(f"  {f.name:<26} {f.title_zh:<12} {f.type:<8} {f.unit or '':<8} {'; '.join(cons)}")
+        rows.append([f.name, f.title_zh, f.type, f.unit or "", "; ".join(cons)])
+    # padded by display width: a Chinese title takes two columns a character
+    widths = [max(display_width(r[k]) for r in rows) for k in range(4)]
+    for r in rows:
+        print("  " + "  ".join(pad(cell, widths[k]) for k, cell in enumerate(r[:4])) + "  " + r[4])

@@ -101,6 +101,7 @@ def _typed(value: str, type_: str) -> dict[str, str]:
 
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN_THEN_LATIN = re.compile(r"[\u3400-\u9fff）)]\s+[A-Za-z]")
 
 
 def lang_of(text: str) -> str:
@@ -110,7 +111,8 @@ def lang_of(text: str) -> str:
 def split_bilingual(text: str) -> tuple[str, str]:
     """``'中文名 (English name)'`` -> (zh, en); otherwise (text, '')."""
     m = re.fullmatch(r"\s*(.*?)\s*[(（]([^()（）]*)[)）]\s*", text or "")
-    if m and _HAN.search(m.group(1)) and not _HAN.search(m.group(2)):
+    # "中文 English words (ABBR)": the bracket is the English's abbreviation, not the English
+    if m and _HAN.search(m.group(1)) and not _HAN.search(m.group(2)) and not _HAN_THEN_LATIN.search(m.group(1)):
         return m.group(1), m.group(2).strip()
     return (text or "").strip(), ""
 

@@ -77,6 +77,8 @@ def build_datapackage(ledger: Ledger, dataset: Dataset, changes: dict[str, dict[
                 res["dialect"] = {"delimiter": ",", "header": True}
             if fmt in TABULAR:
                 res["schema"] = schema
+            else:  # a validator counts "rows" of a table only; a file's rows are an extension here
+                res["data_rows"] = res.pop("rows")
             counts = info.get("changes") or (
                 {k: period_changes[k] for k in ("previous_period", "added", "removed", "changed")} if period_changes else None
             )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -61,9 +61,36 @@ GENERATOR = f"gongkai-etl {__version__}"
 PREVIEW_ROWS = 10
 FORMAT_LABELS = {"csv": "CSV", "parquet": "Parquet", "xlsx": "Excel 表格 (XLSX)"}
 TYPE_TITLES = {
-    "string": "文本", "integer": "整数", "number": "数值", "decimal": "金额/小数",
+    "string": "文本", "integer": "整数", "number": "数值", "decimal": "小数",
     "date": "日期", "datetime": "日期时间", "boolean": "是/否",
 }
+#: Units that make a number money: only then is it labelled 金额 (a concentration
+#: in μg/m³ or a share in % is a decimal too, and is not money).
+MONEY_UNITS = ("元", "万元", "亿元", "千元")
+#: The audience reads Beijing time (China has kept UTC+8 without summer time since 1991).
+BEIJING = timezone(timedelta(hours=8))
+
+
+def type_title(field: Any) -> str:
+    """The type of a field by what it means: 金额 for money, 百分比 for a share."""
+    if field.type in ("decimal", "number", "integer") and field.unit in MONEY_UNITS:
+        return "金额"
+    if field.type in ("decimal", "number") and field.unit == "%":
+        return "百分比"
+    return TYPE_TITLES.get(field.type, field.type)
+
+
+def beijing_time(stamp: str | None) -> str:
+    """``2016-10-12T03:39:04+00:00`` -> ``2016-10-12 11:39:04 北京时间`` (any offset in)."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # the ledger's local time, as written
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") + " 北京时间"
 
 
 # data for the pages -----------------------------------------------------------------
@@ -108,7 +135,7 @@ def _schema_rows(dataset: Dataset) -> list[dict[str, Any]]:
                 "title_zh": f.title_zh,
                 "title_en": f.title_en,
                 "type": f.type,
-                "type_zh": TYPE_TITLES.get(f.type, f.type),
+                "type_zh": type_title(f),
                 "unit": f.unit or "",
                 "required": f.required,
                 "key": f.name in dataset.primary_key,
@@ -142,7 +169,8 @@ def _status(dataset: Dataset, pubs: list[Publication], items: list[Any] | None =
     :mod:`gongkai_etl.schedule.status` when they know the dataset; otherwise
     "最近发布" and the publication date."""
     latest = max(pubs, key=lambda p: _period_sort(p.period))
-    fallback = {"key": "published", "label": "最近发布", "date": latest.published_at[:10], "title": latest.published_at, "overdue": ""}
+    fallback = {"key": "published", "label": "最近发布", "date": beijing_time(latest.published_at)[:10],
+                "title": beijing_time(latest.published_at), "overdue": ""}
     if not items:
         return fallback
     item = next((i for i in items if i.period == latest.period), None)
@@ -255,7 +283,7 @@ def render_dataset(out_dir: Path, view: DatasetView, *, base_url: str = "") -> s
             {
                 "period": pub.period,
                 "version": pub.version,
-                "published": pub.published_at,
+                "published": beijing_time(pub.published_at),
                 "rows": pub.rows,
                 "files": _files(pub),
                 "changes": _change_row(view.changes.get(pub.period)),
@@ -274,7 +302,7 @@ def render_dataset(out_dir: Path, view: DatasetView, *, base_url: str = "") -> s
 
     return env().get_template("dataset.html").render(
         generator=GENERATOR,
-        generated=now_iso(),
+        generated=beijing_time(now_iso()),
         ds=ds,
         publisher_zh=split_bilingual(ds.publisher)[0],
         publisher_en=split_bilingual(ds.publisher)[1],
@@ -321,7 +349,7 @@ def render_index(views: list[DatasetView], *, catalog_name: str = "catalog.json"
         )
     return env().get_template("index.html").render(
         generator=GENERATOR,
-        generated=now_iso(),
+        generated=beijing_time(now_iso()),
         title_zh=CATALOG_TITLE_ZH,
         title_en=CATALOG_TITLE_EN,
         groups=sorted(groups.values(), key=lambda g: g["zh"]),

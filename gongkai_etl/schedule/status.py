@@ -23,6 +23,7 @@ from gongkai_etl.ledger import Ledger, Publication
 from gongkai_etl.periods import Period
 from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.plugins import Registry, load_plugins
+from gongkai_etl.report import display_width, pad
 from gongkai_etl.schedule.scope import owed_periods
 from gongkai_etl.spec import Pipeline
 from gongkai_etl.workdays import (
@@ -332,12 +333,4 @@ def _rules_grouped(rules: dict[str, str]) -> list[tuple[str, list[str]]]:
     return list(grouped.items())
 
 
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+_width, _pad = display_width, pad

@@ -24,7 +24,6 @@ written where a pipeline asks for it.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,6 +35,7 @@ from gongkai_etl import hookimpl
 from gongkai_etl.contracts import Writer
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.periods import Period
+from gongkai_etl.report import display_width
 from gongkai_etl.stage.writers import _HashingFile
 
 #: Rows of one Excel sheet (Excel 2007 and later).
@@ -50,11 +50,6 @@ MIN_WIDTH, MAX_WIDTH = 6, 60
 #: re-run with unchanged input stays "unchanged" (the period's publication time
 #: is in datapackage.json and the catalog).
 FIXED_CREATED = datetime(2000, 1, 1)
-
-
-def display_width(text: str) -> int:
-    """Terminal/Excel display width: East Asian wide and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def header_title(field: pa.Field) -> str:

@@ -90,7 +90,7 @@ def test_every_dataset_with_periodicity_and_every_distribution_with_checksum(pub
     )
     dists = list(rows)
     expected = {(p.dataset, p.period, rel) for p in pubs for rel in p.files}
-    assert len(dists) == len(expected) == 3 * 3 * 2
+    assert len(dists) == len(expected) == 3 * 3 * 3  # CSV, Parquet and the opt-in XLSX
     seen = set()
     for r in dists:
         assert str(r.algo) == "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
@@ -102,6 +102,7 @@ def test_every_dataset_with_periodicity_and_every_distribution_with_checksum(pub
         assert str(r.media) in (
             "http://www.iana.org/assignments/media-types/text/csv",
             "http://www.iana.org/assignments/media-types/application/vnd.apache.parquet",
+            "http://www.iana.org/assignments/media-types/application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         rel = str(path.relative_to(published / str(r.id)))
         seen.add((str(r.id), str(r.period), rel))
@@ -152,7 +153,7 @@ def test_publisher_languages_and_chinese_catalogue_terms(published: Path) -> Non
     assert node["资源名称"] == "朝阳区棚户区改造项目月度建设进展"
     assert node["提供方"] == "北京市朝阳区住房和城乡建设委员会"
     assert node["更新周期"] == "每月" and node["开放属性"] == "无条件开放"
-    assert node["格式"] == ["CSV", "PARQUET"]
+    assert node["格式"] == ["CSV", "PARQUET", "XLSX"]
     assert node["信息项"][8] == {"信息项名称": "累计完成投资", "字段名": "investment_cum", "数据类型": "decimal", "计量单位": "亿元"}
     assert node["dct:spatial"]["dct:identifier"] == "110105000000"
 
@@ -161,7 +162,7 @@ def test_base_url_from_the_pipeline(project: Path, etl) -> None:
     yaml_path = project / "pipelines/shantytown.yaml"
     text = yaml_path.read_text(encoding="utf-8")
     yaml_path.write_text(
-        text.replace("  formats: [parquet, csv]", "  formats: [parquet, csv]\n  base_url: https://data.example.gov.cn/open/"),
+        text.replace("  formats: [parquet, csv, xlsx]", "  formats: [parquet, csv, xlsx]\n  base_url: https://data.example.gov.cn/open/"),
         encoding="utf-8",
     )
     result = etl("run", str(yaml_path), "--period", "2016-08")

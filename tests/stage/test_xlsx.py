@@ -17,7 +17,8 @@ import pytest
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.periods import Cadence, Period
 from gongkai_etl.stage import xlsx
-from gongkai_etl.stage.xlsx import XlsxWriter, display_width
+from gongkai_etl.report import display_width
+from gongkai_etl.stage.xlsx import XlsxWriter
 
 DATASET = Dataset(
     id="demo_list",
@@ -122,7 +123,7 @@ def test_shantytown_publishes_xlsx_listed_everywhere(project: Path, etl) -> None
     assert "累计完成投资（亿元）" in header and "签约比例（%）" in header
     package = json.loads((out / "shantytown_progress/datapackage.json").read_text(encoding="utf-8"))
     res = next(r for r in package["resources"] if r["path"] == "xlsx/shantytown_progress_2016-10.xlsx")
-    assert res["rows"] == sheet.max_row - 2 == 6  # two planted rows rejected
+    assert res["data_rows"] == sheet.max_row - 2 == 6  # two planted rows rejected
     assert res["bytes"] == path.stat().st_size and res["type"] == "file"
     catalog = (out / "catalog.json").read_text(encoding="utf-8")
     assert "shantytown_progress_2016-10.xlsx" in catalog and "XLSX" in catalog
