@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from typing import Any, TextIO
 
-from gongkai_etl.report import PeriodOutcome, StageInfo
+from gongkai_etl.report import PeriodOutcome, RunReport, StageInfo
 
 STATUS_ZH = {
     "published": "已发布 published",
@@ -170,6 +170,59 @@ class JsonReporter:
         datasets = [{k: v for k, v in d.__dict__.items() if k != "stages"} for d in outcome.datasets]
         self._emit("period", "error" if outcome.exit_code else "info", pipeline=outcome.pipeline, period=outcome.period,
                    error=outcome.error, exit_code=outcome.exit_code, excluded_rows=outcome.excluded_rows, datasets=datasets)
+
+
+SUMMARY_HEADERS = ["流水线 pipeline", "期间 periods", "已发布 published", "未变化 unchanged", "待审查 review",
+                   "失败 failed", "行 rows out", "拒绝 rejected", "秒 seconds"]
+
+
+def summary_rows(reports: list[RunReport], seconds: dict[str, float]) -> list[list[str]]:
+    """One row per pipeline of the command, and a total row: the closing summary."""
+    rows: list[list[str]] = []
+    totals = [0] * 6
+    for r in reports:
+        ds = [d for p in r.periods for d in p.datasets]
+        counts = [sum(d.status == s for d in ds) for s in ("published", "unchanged", "waiting-review")]
+        counts.append(sum(d.status == "failed" for d in ds) + sum(1 for p in r.periods if p.error and not p.datasets))
+        counts += [sum(d.rows_out for d in ds), sum(d.rejected for d in ds)]
+        totals = [a + b for a, b in zip(totals, counts)]
+        keys = [p.period for p in r.periods]
+        span = f"{keys[0]}..{keys[-1]}" if len(keys) > 1 else (keys[0] if keys else "-")
+        rows.append([r.pipeline, span, *(f"{c:,}" for c in counts), f"{seconds.get(r.run_id, 0.0):.1f}"])
+    if len(reports) > 1:
+        rows.append(["合计 total", "", *(f"{c:,}" for c in totals), f"{sum(seconds.values()):.1f}"])
+    return rows
+
+
+def print_summary(reporter: object, reports: list[RunReport], seconds: dict[str, float]) -> None:
+    """The one closing table of ``etl run``: what every pipeline published, kept, failed."""
+    if not reports:
+        return
+    rows = summary_rows(reports, seconds)
+    if isinstance(reporter, JsonReporter):
+        for r, row in zip(reports, rows):
+            reporter._emit("summary", "error" if r.exit_code else "info", pipeline=r.pipeline, run_id=r.run_id,
+                           **dict(zip(("published", "unchanged", "review", "failed", "rows_out", "rejected"),
+                                      (int(c.replace(",", "")) for c in row[2:8]))), seconds=seconds.get(r.run_id, 0.0))
+        return
+    if isinstance(reporter, RichReporter):
+        from rich.table import Table
+
+        table = Table(title="运行汇总 run summary", title_justify="left")
+        for h in SUMMARY_HEADERS:
+            table.add_column(h, justify="left" if h.startswith(("流水线", "期间")) else "right")
+        for row in rows:
+            table.add_row(*row)
+        reporter.console.print(table)
+        return
+    from gongkai_etl.report import display_width, pad
+
+    table = [SUMMARY_HEADERS, *rows]
+    widths = [max(display_width(r[k]) for r in table) for k in range(len(SUMMARY_HEADERS))]
+    out = getattr(reporter, "stream", sys.stdout)
+    print("运行汇总 run summary", file=out)
+    for row in table:
+        print("  " + "  ".join(pad(c, widths[k]) for k, c in enumerate(row)).rstrip(), file=out, flush=True)
 
 
 def _timeliness_lines(d: object) -> list[str]:

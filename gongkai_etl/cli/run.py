@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Optional
 
 import typer
 
 from gongkai_etl.cli.app import (
+    settings,
     AsOfOption,
     OptionalPipelinesArg,
     WaitOption,
@@ -74,13 +76,20 @@ def run(
         raise ConfigError(f"--period {period}: 没有数据集按此周期发布 (no dataset of these pipelines has that period); "
                           f"served: {'; '.join(_served(r) for r in runners)}")
 
+    reports: list = []  # type: ignore[type-arg]
+    seconds: dict[str, float] = {}
+
     def run_one(runner: Runner, periods: list) -> int:  # type: ignore[type-arg]
         with pipeline_lock(runner.pipeline, wait) as lock:
             runner.lock_held = True
             stale = lock.stale_message()
             if stale:
                 runner.reporter.warn(stale, pipeline=runner.pipeline.id)
-            return runner.run(periods).exit_code
+            started = time.perf_counter()
+            report = runner.run(periods)
+            seconds[report.run_id] = time.perf_counter() - started
+            reports.append(report)
+            return report.exit_code
 
     if executor:
         from gongkai_etl.run.executor import open_executor
@@ -90,6 +99,10 @@ def run(
             codes = ex.map([r for r, _ in plans], lambda r: run_one(r, todo[id(r)]))
     else:
         codes = [run_one(r, ps) for r, ps in plans]
+    from gongkai_etl.cli.console import print_summary
+
+    if not settings.quiet and runners:
+        print_summary(runners[0].reporter, reports, seconds)  # reports of a dask run stay in its workers
     raise typer.Exit(worst_exit(codes))
 
 

@@ -20,7 +20,15 @@ def _shantytown(project: Path, window: str) -> Path:
 
 
 def test_quick_start_status_is_short_and_true(project: Path) -> None:
-    assert run_etl("run", str(project / "pipelines")).returncode == 0
+    run = run_etl("run", str(project / "pipelines"))
+    assert run.returncode == 0, run.stderr
+    # Quick start's output ends with one summary table: a row per pipeline and the total
+    tail = run.stdout.splitlines()[-9:]
+    assert tail[0] == "运行汇总 run summary" and tail[1].split()[:2] == ["流水线", "pipeline"]
+    assert [line.split()[0] for line in tail[2:]] == [
+        "air_quality", "ppp", "public_expenditure", "shantytown", "social_assistance", "water_bodies", "合计"]
+    assert tail[-1].split()[2:4] == ["52", "0"]  # 52 dataset-periods published, none failed
+    assert run.stdout.count("运行汇总 run summary") == 1
     proc = run_etl("status", str(project / "pipelines"), "--as-of", "2026-12-05")
     lines = proc.stdout.splitlines()
     assert len(lines) < 100, len(lines)
