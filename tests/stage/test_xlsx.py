@@ -16,8 +16,8 @@ import pytest
 
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.periods import Cadence, Period
-from gongkai_etl.stage import xlsx
 from gongkai_etl.report import display_width
+from gongkai_etl.stage import xlsx
 from gongkai_etl.stage.xlsx import XlsxWriter
 
 DATASET = Dataset(
