@@ -133,7 +133,7 @@ class _Where:
     def number(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(f"expected a number, got {_kind(value)}")
-        return float(value)
+        return value  # an int stays an int: datapackage.json shows what was written
 
 
 def _kind(value: Any) -> str:
