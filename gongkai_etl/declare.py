@@ -115,6 +115,13 @@ class _Where:
                 raise self.at(str(key)).error(f"未知的键 (unknown key){did_you_mean(str(key), allowed, or_list=True)}")
         return dict(data)
 
+    def parsed(self, parse: Any, data: Any) -> Any:
+        """``parse(data, key_path)`` with its error placed in this file."""
+        try:
+            return parse(data, self.path)
+        except ConfigError as exc:
+            raise ConfigError(exc.message, file=self.file) from None
+
     def text(self, value: Any, what: str = "text") -> str:
         if not isinstance(value, str) or not value.strip():
             raise self.error(f"expected {what}, got {_kind(value)}")
@@ -176,7 +183,7 @@ def _field(where: _Where, data: Any, cadence: Cadence) -> Field:
         return period_field(cadence)
     if name == "division_code" and set(data) <= {"name", "derive", "required"}:
         base = division_code_field(required=data.get("required", True))
-        derive = parse_derivation(data["derive"], where.at("derive").path) if "derive" in data else None
+        derive = where.at("derive").parsed(parse_derivation, data["derive"]) if "derive" in data else None
         return Field(**{**base.__dict__, "derive": derive})
     zh, en = _titles(where.at("title"), data.get("title"))
     values: dict[str, Any] = {"name": name, "title_zh": zh, "title_en": en}
@@ -220,7 +227,7 @@ def _field(where: _Where, data: Any, cadence: Cadence) -> Field:
     if "description" in data:
         values["description"] = _description(where.at("description"), data["description"])
     if "derive" in data:
-        values["derive"] = parse_derivation(data["derive"], where.at("derive").path)
+        values["derive"] = where.at("derive").parsed(parse_derivation, data["derive"])
     try:
         return Field(**values)
     except ConfigError as exc:
@@ -271,7 +278,7 @@ def dataset_from_mapping(data: Any, *, file: Path | None = None, path: str = "")
         rules = data["checks"]
         if not isinstance(rules, list):
             raise where.at("checks").error(f"expected a list of rules, got {_kind(rules)}")
-        values["checks"] = tuple(parse_rule(r, where.at("checks").at(i).path) for i, r in enumerate(rules))
+        values["checks"] = tuple(where.at("checks").at(i).parsed(parse_rule, r) for i, r in enumerate(rules))
     streaming = where.at("streaming").flag(data["streaming"]) if "streaming" in data else False
     plan = InputPlan(ds_id)
     if "input" in data:

@@ -94,17 +94,21 @@ class Registry:
                     f"数据集 {ds.id!r} 在两处声明且内容不同 (dataset {ds.id!r} is declared twice, differently)"
                 )
         for d in declared:
-            self._check_names(d.dataset)
+            try:
+                self._check_names(d.dataset)
+            except ConfigError as exc:
+                raise ConfigError(exc.message, file=d.file) from None
         extended = source.with_datasets(tuple(declared))
         for d in declared:
             self.declared[d.dataset.id] = (extended, d.dataset)
         return extended
 
     def _check_names(self, ds: Dataset) -> None:
-        names = [f.check for f in ds.fields if f.check] + [r.check for r in ds.checks if r.check]
-        for name in names:
+        asked = [(f"fields[{i}].check", f.check) for i, f in enumerate(ds.fields) if f.check]
+        asked += [(f"checks[{i}].check", r.check) for i, r in enumerate(ds.checks) if r.check]
+        for where, name in asked:
             if name not in self.checks:
-                raise ConfigError(f"dataset {ds.id}: {unknown_name('校验 named check', name, sorted(self.checks))}")
+                raise ConfigError(f"dataset {ds.id}: {where}: {unknown_name('校验 named check', name, sorted(self.checks))}")
 
 
 _registry: Registry | None = None
