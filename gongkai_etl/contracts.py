@@ -238,6 +238,11 @@ class Source:
         """Compute derived fields after validation (e.g. change %). Default: none."""
         return table
 
+    def default_datasets(self, input_names: Iterable[str]) -> tuple[str, ...]:
+        """The datasets a pipeline publishes when it lists none, given the inputs
+        it configures. Default: every dataset of the source."""
+        return tuple(ds.id for ds in self.datasets)
+
     def reference(self, ctx: SourceContext, dataset_id: str) -> pa.Table | None:
         """This period's typed rows of another dataset of this source, for an
         ``in_dataset`` rule (a progress row's project must be in the project

@@ -29,7 +29,7 @@ def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tupl
     chosen: list[Dataset] = []
     # A pipeline that declares datasets publishes those by default, not every
     # dataset its source can feed (the declared source ships the plan's).
-    default = [d.dataset.id for d in declared] or list(known)
+    default = [d.dataset.id for d in declared] or list(source.default_datasets(pipeline.inputs))
     for i, ds_id in enumerate(pipeline.datasets or default):
         if ds_id not in known:
             raise ConfigError(f"datasets[{i}]: {unknown_name('数据集 dataset', ds_id, known)}", file=file)

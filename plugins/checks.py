@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from gongkai_etl_plugins.ppp_uscc import is_valid_uscc
 
 from gongkai_etl import hookimpl
 from gongkai_etl.contracts import NamedCheck
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.toolkit import is_valid_id18
-from gongkai_etl_plugins.ppp_uscc import is_valid_uscc
 
 
 def per_distinct(test: Callable[[str], bool]) -> Callable[[pa.Array], pa.Array]:

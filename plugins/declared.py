@@ -14,7 +14,7 @@ It is an ordinary plugin: it uses the public API only, as a third party's would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -54,6 +54,12 @@ class DeclaredSource(Source):
 
     def with_datasets(self, declared: tuple[Declared, ...]) -> Source:
         return DeclaredSource((*self._declared.values(), *declared))
+
+    def default_datasets(self, input_names: Iterable[str]) -> tuple[str, ...]:
+        """The declared datasets whose input the pipeline configures (the source
+        ships many; a pipeline feeds a few)."""
+        names = set(input_names)
+        return tuple(ds_id for ds_id, d in self._declared.items() if d.input.name in names)
 
     def extract(self, ctx: SourceContext) -> Iterator[Batch]:
         for ds_id in ctx.dataset_ids:
@@ -119,9 +125,10 @@ def _read_all(ctx: SourceContext, input_name: str) -> pa.Table:
 
 def _read_files(ctx: SourceContext, input_name: str) -> pa.Table:
     settings = ctx.input_settings(input_name)
-    if settings is None or settings.is_url:
+    locations = ctx.locations(input_name) if settings is not None and not settings.is_url else []
+    if not locations:  # a URL, or no file: the engine's read says which and where
         return ctx.read(input_name).to_table()
-    tables = [ctx.read(input_name, location=loc).to_table() for loc in ctx.locations(input_name)]
+    tables = [ctx.read(input_name, location=loc).to_table() for loc in locations]
     if len(tables) == 1:
         return tables[0]
     return pa.concat_tables(tables, promote_options="permissive")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -64,7 +64,7 @@ def _with_pipelines(paths: list[Path] | None) -> Any:
 
 @app.command()
 def datasets(
-    pipeline: Annotated[Optional[list[Path]], typer.Option("--pipeline", "-p", help=_PIPELINE_HELP)] = None,
+    pipeline: Annotated[list[Path] | None, typer.Option("--pipeline", "-p", help=_PIPELINE_HELP)] = None,
 ) -> None:
     """列出数据集 List every dataset the installed sources declare (and --pipeline's)."""
     reg = _with_pipelines(pipeline)
@@ -76,7 +76,7 @@ def datasets(
 def schema(
     dataset: Annotated[str, typer.Argument(help="Dataset id.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Frictionless Table Schema.")] = False,
-    pipeline: Annotated[Optional[list[Path]], typer.Option("--pipeline", "-p", help=_PIPELINE_HELP)] = None,
+    pipeline: Annotated[list[Path] | None, typer.Option("--pipeline", "-p", help=_PIPELINE_HELP)] = None,
 ) -> None:
     """显示数据集结构 Show one dataset's fields (or --json: its Table Schema)."""
     from gongkai_etl.errors import unknown_name

@@ -115,7 +115,8 @@ def _compare(op: str, zh: str, en: str) -> Callable[..., list[Reject]]:
         other = rule.other if "." in rule.other else _title(ds, rule.other)
         if "." in rule.other:
             other_id, other_field = rule.other.split(".", 1)
-            shown = [f"{zh} {other_id} 中的 {other_field} {v} ({en} {other_field} {v} in {other_id})" for v in shown_b.to_pylist()]
+            mine = _title(ds, rule.field)
+            shown = [f"{mine}{zh} {other_id}.{other_field} {v} ({rule.field} {en} {rule.other} = {v})" for v in shown_b.to_pylist()]
             return rejects_where(bad, _col(table, rule.field), rows, files, rule.field, pa.array(shown))
         return rejects_where(bad, _col(table, rule.field), rows, files, rule.field, f"{zh}{other} ({en} {rule.other})")
 
