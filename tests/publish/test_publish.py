@@ -166,10 +166,13 @@ def test_killed_run_leaves_previous_publication_intact(published: Path, project:
         assert after == before
     else:
         assert changed <= {"shantytown_project/csv/shantytown_project_2016-09.csv", "shantytown_progress/csv/shantytown_progress_2016-09.csv",
-                           "shantytown_progress/data/shantytown_progress_2016-09.parquet", "shantytown_progress/datapackage.json"}
+                           "shantytown_progress/data/shantytown_progress_2016-09.parquet", "shantytown_progress/datapackage.json",
+                           "shantytown_progress/xlsx/shantytown_progress_2016-09.xlsx"}
         for rel in changed:
             if rel.endswith(".parquet"):
                 pq.read_table(published / rel)  # a whole file, never a partial one
+            if rel.endswith(".xlsx"):
+                openpyxl.load_workbook(published / rel)  # whole too
     finished = etl("run", str(project / "pipelines/shantytown.yaml"), "--period", "2016-09")
     assert finished.returncode == 0, finished.stderr
     doc = json.loads((published / "shantytown_progress/datapackage.json").read_text(encoding="utf-8"))
