@@ -192,3 +192,21 @@ def test_sigkill_while_writing_by_time(published: Path, project: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert _snapshot(published) == before  # same content: an unchanged run never rewrites
+
+
+def test_a_file_the_new_version_no_longer_has_is_removed(project: Path, etl) -> None:
+    """A format dropped (or the Parquet layout before one file per period): the old
+    file must go, or a reader of the folder would count the period twice."""
+    pipeline = project / "pipelines/shantytown.yaml"
+    assert etl("run", str(pipeline), "--period", "2016-09").returncode == 0
+    out = project / "output/shantytown_progress"
+    xlsx = out / "xlsx/shantytown_progress_2016-09.xlsx"
+    assert xlsx.exists()
+    text = pipeline.read_text(encoding="utf-8")
+    pipeline.write_text(text.replace("formats: [parquet, csv, xlsx]", "formats: [parquet, csv]"), encoding="utf-8")
+    result = etl("run", str(pipeline), "--period", "2016-09")
+    assert result.returncode == 0, result.stderr
+    assert "v2" in result.stdout  # the file set changed, so this is a new version
+    assert not xlsx.exists() and not xlsx.parent.exists()
+    doc = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert not [r for r in doc["resources"] if r["format"] == "xlsx" and r["period"] == "2016-09"]
