@@ -7,7 +7,7 @@ Per month (2016-08..2016-10), in ``<YYYY-MM>/``:
 - ``行政许可_法人_区环保局.xlsx``, ``行政处罚_法人_区环保局.xlsx``: title row, a 填报单位 line,
   the national standard's headers, a 填表人/联系电话 footnote; dates as date cells.
 - ``行政许可_法人_区食药监局.csv``, ``行政处罚_法人_区食药监局.csv``: GBK, the food and drug
-  bureau's own header names (许可决定书文号, 处罚种类, 被处罚单位名称 ...), dates as 2016/8/3.
+  bureau's own header names (许可决定书文号, 被许可人名称, 处罚种类, 被处罚单位名称 ...), dates as 2016/8/3.
 - ``行政处罚_法人_区城管执法局.json``, ``行政处罚_自然人_区城管执法局.json``: the enforcement
   system's export ``{"code": 200, "data": {"list": [...]}}``, amounts in 万元 as text, dates as
   2016-08-03.
@@ -251,8 +251,9 @@ def write_json(path: Path, head: list[str], rows: list[list]) -> None:
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-# The food and drug bureau's CSV uses its own header names; the declared fields list them.
-FDA_NAMES = {"行政许可决定文书号": "许可决定书文号", "处罚类别1": "处罚种类", "行政相对人名称": "被处罚单位名称", "处罚事由": "违法事实"}
+# The food and drug bureau's CSVs use its own header names; the declared fields list them.
+FDA_LICENSE_NAMES = {"行政许可决定文书号": "许可决定书文号", "行政相对人名称": "被许可人名称"}
+FDA_PENALTY_NAMES = {"处罚类别1": "处罚种类", "行政相对人名称": "被处罚单位名称", "处罚事由": "违法事实"}
 
 
 def main() -> None:
@@ -269,7 +270,7 @@ def main() -> None:
         for office, rows in licenses(month, rng, authority).items():
             path = folder / f"行政许可_法人_{office}"
             if office == "区食药监局":
-                head = [FDA_NAMES.get(h, h) for h in LICENSE_HEAD[:-1]]
+                head = [FDA_LICENSE_NAMES.get(h, h) for h in LICENSE_HEAD[:-1]]
                 write_csv(path.with_suffix(".csv"), head, [r[:-1] for r in rows])
             else:
                 write_xlsx(path.with_suffix(".xlsx"), f"{offices[office]}行政许可信息双公示{when}", offices[office], LICENSE_HEAD, rows)
@@ -279,7 +280,7 @@ def main() -> None:
         for office, rows in penalties(month, rng, authority).items():
             path = folder / f"行政处罚_法人_{office}"
             if office == "区食药监局":
-                write_csv(path.with_suffix(".csv"), [FDA_NAMES.get(h, h) for h in PENALTY_HEAD], rows)
+                write_csv(path.with_suffix(".csv"), [FDA_PENALTY_NAMES.get(h, h) for h in PENALTY_HEAD], rows)
             elif office == "区城管执法局":
                 write_json(path.with_suffix(".json"), PENALTY_HEAD, rows)
             else:
