@@ -143,7 +143,7 @@ def licenses_person(month: str, rng: random.Random, authority: dict[str, tuple[s
                               f"010-6738{rng.randint(1000, 9999)}", f"乡字第1101052016{rng.randint(1000, 9999)}号", zh_date(d), zh_date(d),
                               zh_date(years_later(d, 1)), name, code, "有效"])
     if month == "2016-10":  # planted: 2016 typed as 2106
-        out["南磨房乡"][1][10] = "2106年10月12日"
+        out["南磨房乡"][1][9] = "2106年10月12日"
     return out
 
 
