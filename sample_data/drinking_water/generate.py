@@ -5,7 +5,7 @@ offices keep them. Quarters 2016Q1..2016Q3.
   出厂水 and 末梢水, GB/T 14848-93 Ⅲ类 for 水源水), a title row, one workbook for every quarter;
   a limit like 6.5～8.5 is split into 限值下限 / 限值上限 and kept as written in 限值（原文）.
 - ``水源水质_<YYYYQn>.xlsx``: the 区水务局's source-well results, a title row and a 采样单位
-  line, units in the headers, 是否达标 as 达标/不达标, dates as date cells.
+  line, units in the headers, 是否达标 as 是/否, dates as date cells.
 - ``出厂水水质_<YYYYQn>.csv``: GBK, one row per plant and month from the plants' own tests,
   dates as 2016/1/12, 未检出 for coliforms.
 - ``末梢水水质_<YYYYQn>.json``: the health inspectorate's LIMS export ``{"status": "ok",
@@ -132,9 +132,9 @@ def sources(quarter: str, rng: random.Random) -> None:
     y, m = months(quarter)[1]
     for n, (name, township) in enumerate(WELLS, start=1):
         v = measure(rng, "水源水")
-        ok, exceeded = "达标", ""
+        ok, exceeded = "是", ""
         if quarter == "2016Q2" and name.startswith("孙河"):  # honest exceedance: published as measured
-            v["nitrate_n"], ok, exceeded = 22.6, "不达标", "硝酸盐"
+            v["nitrate_n"], ok, exceeded = 22.6, "否", "硝酸盐"
         if quarter == "2016Q3" and n == 3:
             township = "北苑乡"  # planted: not a Chaoyang 地区
         ws.append([f"SY{quarter}-{n:03d}", name, "地下水", township, dt.date(y, m, 8 + n), *v.values(), ok, exceeded])
