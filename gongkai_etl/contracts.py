@@ -11,15 +11,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
 from gongkai_etl.datasets import Dataset
+from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import Period
+
+if TYPE_CHECKING:
+    from gongkai_etl.declare import Declared
 
 #: Name of the column every batch carries: the 1-based row number in the raw file.
 ROW_COLUMN = "_row"
@@ -233,6 +237,46 @@ class Source:
     def derive(self, ctx: SourceContext, dataset: Dataset, table: pa.Table) -> pa.Table:
         """Compute derived fields after validation (e.g. change %). Default: none."""
         return table
+
+    def default_datasets(self, input_names: Iterable[str]) -> tuple[str, ...]:
+        """The datasets a pipeline publishes when it lists none, given the inputs
+        it configures. Default: every dataset of the source."""
+        return tuple(ds.id for ds in self.datasets)
+
+    def reference(self, ctx: SourceContext, dataset_id: str) -> pa.Table | None:
+        """This period's typed rows of another dataset of this source, for an
+        ``in_dataset`` rule (a progress row's project must be in the project
+        list). Default: None (the rule then rejects with a clear reason)."""
+        return None
+
+    def with_datasets(self, declared: tuple[Declared, ...]) -> Source:
+        """This source feeding also ``datasets``, declared by a pipeline
+        (``dataset_files:``, ``define:``). Only a source that feeds datasets from
+        their declaration can; the ``declared`` source does."""
+        raise ConfigError(
+            f"数据源 {self.name!r} 不接受流水线声明的数据集 (source {self.name!r} cannot feed datasets "
+            f"declared in a pipeline; use `source: {{plugin: declared}}`)"
+        )
+
+
+@dataclass(frozen=True)
+class NamedCheck:
+    """A check a field names (``check: uscc``), registered by a plugin's
+    ``register_checks`` hook.
+
+    ``valid`` takes the field's typed values as one Arrow array and returns a
+    boolean array of the same length: true where the value passes, null or true
+    where it is null (a missing value is ``required``'s business).
+    """
+
+    name: str
+    title_zh: str
+    title_en: str
+    valid: Callable[[pa.Array], pa.Array]
+
+    @property
+    def reason(self) -> str:
+        return f"{self.title_zh}校验不通过 ({self.title_en} check failed)"
 
 
 class Reader:

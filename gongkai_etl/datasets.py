@@ -13,8 +13,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from gongkai_etl.errors import ConfigError
+from gongkai_etl.errors import ConfigError, did_you_mean
 from gongkai_etl.periods import Cadence
+from gongkai_etl.rules import Derivation, Rule
 
 #: Field types a declaration may use, with their Table Schema type.
 FIELD_TYPES: dict[str, str] = {
@@ -49,6 +50,16 @@ class Field:
     title_en: str = ""
     precision: int = 18
     scale: int = 2
+    #: Unique within a period (a single-field primary key implies it).
+    unique: bool = False
+    #: A named check (``id18``, ``uscc``, ``division_code`` or one a plugin
+    #: registers with the ``register_checks`` hook) every value must pass.
+    check: str | None = None
+    #: Raw headers a department file may use for this field (YAML ``columns:``);
+    #: used by sources that map inputs from the declaration (the ``declared`` source).
+    aliases: tuple[str, ...] = ()
+    #: How a source computes the field instead of reading it (YAML ``derive:``).
+    derive: Derivation | None = None
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
@@ -102,6 +113,8 @@ class Field:
             constraints["maximum"] = _schema_number(self.maximum, self.type)
         if self.pattern:
             constraints["pattern"] = self.pattern
+        if self.unique:
+            constraints["unique"] = True
         if constraints:
             out["constraints"] = constraints
         return out
@@ -137,6 +150,9 @@ class Dataset:
     review: str = "auto"
     open_attribute: str = "无条件开放"  # 开放属性
     spatial: str = "110105000000"  # division code; Chaoyang district
+    #: Cross-field and cross-row rules (sum of parts, date order, ...), checked by
+    #: the validate stage for every dataset whatever its source.
+    checks: tuple[Rule, ...] = ()
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -147,6 +163,13 @@ class Dataset:
                 raise ConfigError(f"dataset {self.id!r}: primary key {key!r} is not a field")
         if self.headline and self.headline not in names:
             raise ConfigError(f"dataset {self.id!r}: headline {self.headline!r} is not a field")
+        for rule in self.checks:
+            for name in rule.field_names():
+                if name not in names:
+                    raise ConfigError(
+                        f"dataset {self.id!r}: 规则 {rule.kind} 引用的字段 {name!r} 不存在 "
+                        f"(rule {rule.kind} names {name!r}, which is not a field{did_you_mean(name, names)})"
+                    )
 
     def field(self, name: str) -> Field:
         for f in self.fields:

@@ -23,7 +23,7 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
-    from gongkai_etl.contracts import Reader, Source, Writer
+    from gongkai_etl.contracts import NamedCheck, Reader, Source, Writer
     from gongkai_etl.home import Home
     from gongkai_etl.ledger import Ledger, Publication
 
@@ -59,6 +59,16 @@ def register_writers() -> list[Writer]:
     is the name used in a pipeline's ``output.formats``. A later writer with the
     same format replaces an earlier one, so a third party can override a
     built-in (built-ins register with ``trylast=True``).
+    """
+
+
+@hookspec
+def register_checks() -> list[NamedCheck]:
+    """Named value checks a dataset's field may ask for (``check: uscc``).
+
+    Return a list of :class:`gongkai_etl.contracts.NamedCheck`. The built-in
+    plugin ``checks`` registers ``id18``, ``uscc`` and ``division_code``; a
+    name registered twice is an error naming both plugins.
     """
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from gongkai_etl.contracts import Source
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.deadlines import deadline_plan
+from gongkai_etl.declare import pipeline_declared
 from gongkai_etl.errors import ConfigError, unknown_name
 from gongkai_etl.plugins import Registry, load_plugins
 from gongkai_etl.spec import Pipeline
@@ -15,13 +16,21 @@ def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tupl
     """Checks that need the plugins: source, datasets, inputs, options, formats."""
     registry = registry or load_plugins()
     file = pipeline.file
+    declared = pipeline_declared(pipeline)
     try:
         source = registry.source(pipeline.source)
     except ConfigError as exc:
         raise ConfigError(f"source.plugin: {exc.message}", file=file) from None
+    try:
+        source = registry.source_for(pipeline.source, tuple(declared))
+    except ConfigError as exc:
+        raise ConfigError(exc.message, file=exc.file or file) from None
     known = {d.id: d for d in source.datasets}
     chosen: list[Dataset] = []
-    for i, ds_id in enumerate(pipeline.datasets or list(known)):
+    # A pipeline that declares datasets publishes those by default, not every
+    # dataset its source can feed (the declared source ships the plan's).
+    default = [d.dataset.id for d in declared] or list(source.default_datasets(pipeline.inputs))
+    for i, ds_id in enumerate(pipeline.datasets or default):
         if ds_id not in known:
             raise ConfigError(f"datasets[{i}]: {unknown_name('数据集 dataset', ds_id, known)}", file=file)
         chosen.append(known[ds_id])

@@ -15,8 +15,10 @@ from typing import Any
 import pluggy
 
 from gongkai_etl import hookspecs
-from gongkai_etl.contracts import Reader, Source, Writer
-from gongkai_etl.errors import ConfigError, PluginError, did_you_mean
+from gongkai_etl.contracts import NamedCheck, Reader, Source, Writer
+from gongkai_etl.datasets import Dataset
+from gongkai_etl.declare import Declared
+from gongkai_etl.errors import ConfigError, PluginError, did_you_mean, unknown_name
 
 ENTRY_POINT_GROUP = "gongkai_etl"
 
@@ -42,6 +44,10 @@ class Registry:
     source_plugin: dict[str, str]  # source name -> plugin name
     readers: list[Reader]
     writers: dict[str, Writer]
+    checks: dict[str, NamedCheck] = field(default_factory=dict)
+    #: Datasets pipelines declared (``dataset_files:``, ``define:``) in this
+    #: process, by id, with the source that feeds them.
+    declared: dict[str, tuple[Source, Dataset]] = field(default_factory=dict)
 
     def source(self, name: str) -> Source:
         try:
@@ -56,7 +62,53 @@ class Registry:
         for source in self.sources.values():
             for ds in source.datasets:
                 out[ds.id] = (source, ds)
+        out.update(self.declared)
         return out
+
+    def check(self, name: str) -> NamedCheck:
+        try:
+            return self.checks[name]
+        except KeyError:
+            raise ConfigError(unknown_name("校验 named check", name, sorted(self.checks))) from None
+
+    def source_for(self, name: str, declared: tuple[Declared, ...] = ()) -> Source:
+        """The source ``name``, feeding also the datasets a pipeline declared.
+
+        Declared datasets join :meth:`datasets` for the rest of the process, so
+        the catalog, review and status see them like registered ones. An id
+        that a plugin already registers, or that another pipeline declared
+        differently, is an error."""
+        source = self.source(name)
+        if not declared:
+            return source
+        registered = {ds.id: src.name for src in self.sources.values() for ds in src.datasets}
+        for ds in (d.dataset for d in declared):
+            if ds.id in registered:
+                raise ConfigError(
+                    f"数据集 {ds.id!r} 已由数据源 {registered[ds.id]!r} 声明 (dataset {ds.id!r} is already "
+                    f"declared by source {registered[ds.id]!r}; choose another id)"
+                )
+            earlier = self.declared.get(ds.id)
+            if earlier is not None and earlier[1] != ds:
+                raise ConfigError(
+                    f"数据集 {ds.id!r} 在两处声明且内容不同 (dataset {ds.id!r} is declared twice, differently)"
+                )
+        for d in declared:
+            try:
+                self._check_names(d.dataset)
+            except ConfigError as exc:
+                raise ConfigError(exc.message, file=d.file) from None
+        extended = source.with_datasets(tuple(declared))
+        for d in declared:
+            self.declared[d.dataset.id] = (extended, d.dataset)
+        return extended
+
+    def _check_names(self, ds: Dataset) -> None:
+        asked = [(f"fields[{i}].check", f.check) for i, f in enumerate(ds.fields) if f.check]
+        asked += [(f"checks[{i}].check", r.check) for i, r in enumerate(ds.checks) if r.check]
+        for where, name in asked:
+            if name not in self.checks:
+                raise ConfigError(f"dataset {ds.id}: {where}: {unknown_name('校验 named check', name, sorted(self.checks))}")
 
 
 _registry: Registry | None = None
@@ -164,4 +216,20 @@ def _collect(pm: pluggy.PluginManager, infos: list[PluginInfo]) -> Registry:
         if not isinstance(writer, Writer) or not writer.format:
             raise PluginError(plugin, f"register_writers() returned {writer!r}, expected a gongkai_etl.contracts.Writer")
         writers.setdefault(writer.format, writer)
-    return Registry(pm, infos, sources, source_plugin, readers, writers)
+    checks: dict[str, NamedCheck] = {}
+    check_plugin: dict[str, str] = {}
+    for plugin, check in _results_by_plugin(pm, "register_checks"):
+        if not isinstance(check, NamedCheck) or not check.name:
+            raise PluginError(plugin, f"register_checks() returned {check!r}, expected a gongkai_etl.contracts.NamedCheck")
+        if check.name in checks:
+            raise PluginError(plugin, f"check {check.name!r} is already registered by {check_plugin[check.name]!r}")
+        checks[check.name] = check
+        check_plugin[check.name] = plugin
+    registry = Registry(pm, infos, sources, source_plugin, readers, writers, checks)
+    for src in sources.values():
+        for ds in src.datasets:
+            try:
+                registry._check_names(ds)
+            except ConfigError as exc:
+                raise PluginError(source_plugin[src.name], exc.message) from None
+    return registry

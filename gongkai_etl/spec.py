@@ -26,6 +26,8 @@ TOP_KEYS = {
     "source": "the source plugin and its options",
     "inputs": "raw inputs by name",
     "datasets": "dataset ids to publish (default: all of the source)",
+    "dataset_files": "YAML files declaring datasets for the declared source, e.g. [../datasets/*.yaml]",
+    "define": "datasets declared inline (a list of dataset mappings, as in a dataset file)",
     "periods": "default periods when --period is not given, e.g. 2016-08..2016-10",
     "first_period": "first period `etl status` expects per cadence",
     "output": "output directory and formats",
@@ -128,6 +130,10 @@ class Pipeline:
     salt_env: str = "GONGKAI_SALT"
     ledger_path: Path | None = None
     batch_rows: int = 131072
+    #: Globs of dataset YAML files (relative to the pipeline) and inline
+    #: declarations, read by gongkai_etl.declare.pipeline_declared.
+    dataset_files: list[str] = field(default_factory=list)
+    define: list[dict[str, Any]] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
     #: ``s3://bucket/prefix`` when the output is an object store; output_dir is then
     #: the local state folder (output.state_dir) mirrored to the store after each publish.
@@ -306,6 +312,16 @@ def load_pipeline(file: str | Path) -> Pipeline:
         raise _err(file, "batch_rows", "expected a positive number of rows")
     site = _expect(file, "output.site", output.get("site", False), bool, "true or false")
     base_url = _expect(file, "output.base_url", output.get("base_url", ""), str, "a URL")
+    dataset_files = data.get("dataset_files") or []
+    if isinstance(dataset_files, str):
+        dataset_files = [dataset_files]
+    _expect(file, "dataset_files", dataset_files, list, "a list of file globs such as ../datasets/*.yaml")
+    for i, pattern in enumerate(dataset_files):
+        _expect(file, f"dataset_files[{i}]", pattern, str, "a file glob")
+    define = data.get("define") or []
+    _expect(file, "define", define, list, "a list of dataset declarations")
+    for i, item in enumerate(define):
+        _expect(file, f"define[{i}]", item, dict, "a dataset declaration (a mapping)")
     pid = _expect(file, "pipeline", data.get("pipeline", file.stem), str, "a pipeline id")
     title = _expect(file, "title", data.get("title", pid), str, "text")
 
@@ -330,6 +346,8 @@ def load_pipeline(file: str | Path) -> Pipeline:
         salt_env=salt_env,
         ledger_path=ledger_path,
         batch_rows=batch_rows,
+        dataset_files=list(dataset_files),
+        define=list(define),
         raw=data,
         output_uri=output_uri,
         s3=s3,

@@ -16,7 +16,7 @@ What is here, and why a source would want it:
 * ``read_sheet`` / ``choose_names`` / ``combine_header_rows`` /
   ``match_columns``: read the title block above a sheet's header, and match
   header names to declared columns the way the readers do.
-* GB 11643 ID numbers (``id18_check_char``, ``ID18_WEIGHTS``,
+* GB 11643 ID numbers (``is_valid_id18``, ``id18_check_char``, ``ID18_WEIGHTS``,
   ``ID18_CHECK_CHARS``), ``mask_id`` and ``salted_key_array``: a source that
   checks or keys people's ID numbers column-wise.
 * ``text_cell``: a value a source computed, as the raw text the engine types
@@ -39,6 +39,7 @@ from gongkai_etl.protect.pii import (
     ID18_CHECK_CHARS,
     ID18_WEIGHTS,
     id18_check_char,
+    is_valid_id18,
     mask_id,
 )
 from gongkai_etl.validate.constraints import normalize_and_validate
@@ -62,6 +63,7 @@ __all__ = [
     "choose_names",
     "combine_header_rows",
     "id18_check_char",
+    "is_valid_id18",
     "mask_id",
     "match_columns",
     "normalize_and_validate",

@@ -100,6 +100,11 @@ def compare(before: Path, after: Path) -> list[str]:
     for k in sorted(a.keys() & b.keys()):
         if comparable(a[k]) != comparable(b[k]):
             problems.append(f"differs: {k}")
+            if k.endswith(".json"):  # say where: a refactor's JSON difference is usually one key
+                old, new = comparable(a[k]).decode(), comparable(b[k]).decode()
+                at = next((i for i, (x, y) in enumerate(zip(old, new)) if x != y), min(len(old), len(new)))
+                problems.append(f"    before: ...{old[max(at - 80, 0):at + 80]}...")
+                problems.append(f"    after:  ...{new[max(at - 80, 0):at + 80]}...")
     kinds: dict[str, int] = {}
     for k in a.keys() & b.keys():
         ext = Path(k).suffix or "(none)"

@@ -30,7 +30,7 @@ LONG_MODULES: dict[str, str] = {}
 PUBLIC = {
     "gongkai_etl", "gongkai_etl.hookspecs", "gongkai_etl.contracts", "gongkai_etl.datasets", "gongkai_etl.fields",
     "gongkai_etl.errors", "gongkai_etl.periods", "gongkai_etl.workdays", "gongkai_etl.divisions",
-    "gongkai_etl.values", "gongkai_etl.toolkit",
+    "gongkai_etl.values", "gongkai_etl.toolkit", "gongkai_etl.declare", "gongkai_etl.rules",
 }
 
 

@@ -14,7 +14,7 @@ def _pipeline(project: Path, text: str) -> Path:
 
 
 GOOD = (
-    "source: {plugin: shantytown}\n"
+    "source: {plugin: declared}\n"
     "inputs:\n"
     "  projects: ../sample_data/shantytown/棚改项目清单.xlsx\n"
     "  progress: ../sample_data/shantytown/棚改进度_{period}.xlsx\n"
@@ -68,9 +68,9 @@ def test_unknown_dataset_and_plugin(project: Path, etl) -> None:
     path = _pipeline(project, GOOD + "datasets: [shantytown_progres]\n")
     line = _one_error_line(etl("validate", str(path)))
     assert "did you mean 'shantytown_progress'?" in line
-    path = _pipeline(project, GOOD.replace("plugin: shantytown", "plugin: shantytwon"))
+    path = _pipeline(project, GOOD.replace("plugin: declared", "plugin: declard"))
     line = _one_error_line(etl("validate", str(path)))
-    assert "source.plugin" in line and "did you mean 'shantytown'?" in line
+    assert "source.plugin" in line and "did you mean 'declared'?" in line
 
 
 def test_debug_shows_traceback(project: Path, etl) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -46,12 +47,27 @@ def plugins() -> None:
                 print(f"      - {ds.id}  {ds.title_zh} ({ds.cadence.value})")
 
 
-@app.command()
-def datasets() -> None:
-    """列出数据集 List every dataset the installed sources declare."""
+_PIPELINE_HELP = "Pipeline files or folders whose declared datasets (dataset_files:, define:) to include."
+
+
+def _with_pipelines(paths: list[Path] | None) -> Any:
+    """The registry, with the datasets the given pipelines declare."""
+    from gongkai_etl.pipeline_check import check_pipeline
     from gongkai_etl.plugins import load_plugins
+    from gongkai_etl.spec import load_pipeline, pipeline_files
 
     reg = load_plugins()
+    for file in pipeline_files(list(paths or [])):
+        check_pipeline(load_pipeline(file), reg)
+    return reg
+
+
+@app.command()
+def datasets(
+    pipeline: Annotated[list[Path] | None, typer.Option("--pipeline", "-p", help=_PIPELINE_HELP)] = None,
+) -> None:
+    """列出数据集 List every dataset the installed sources declare (and --pipeline's)."""
+    reg = _with_pipelines(pipeline)
     for ds_id, (source, ds) in sorted(reg.datasets().items()):
         print(f"{ds_id:<28} {ds.cadence.value:<12} {source.name:<18} {ds.title_zh} / {ds.title_en}")
 
@@ -60,12 +76,12 @@ def datasets() -> None:
 def schema(
     dataset: Annotated[str, typer.Argument(help="Dataset id.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Frictionless Table Schema.")] = False,
+    pipeline: Annotated[list[Path] | None, typer.Option("--pipeline", "-p", help=_PIPELINE_HELP)] = None,
 ) -> None:
     """显示数据集结构 Show one dataset's fields (or --json: its Table Schema)."""
     from gongkai_etl.errors import unknown_name
-    from gongkai_etl.plugins import load_plugins
 
-    reg = load_plugins()
+    reg = _with_pipelines(pipeline)
     found = reg.datasets().get(dataset)
     if not found:
         raise ConfigError(unknown_name("数据集 dataset", dataset, reg.datasets()))
@@ -87,4 +103,12 @@ def schema(
             cons.append(f"<= {f.maximum:g}")
         if f.pattern:
             cons.append(f"pattern {f.pattern}")
+        if f.unique:
+            cons.append("unique")
+        if f.check:
+            cons.append(f"check {f.check}")
+        if f.derive is not None:
+            cons.append(f"derived ({f.derive.kind} {f.derive.source})")
         print(f"  {f.name:<26} {f.title_zh:<12} {f.type:<8} {f.unit or '':<8} {'; '.join(cons)}")
+    for rule in ds.checks:
+        print(f"  规则 rule  {rule.describe()}")

@@ -129,10 +129,11 @@ def _locate(review_id: str, targets: list[Path] | None) -> Iterator[tuple[Any, A
         yield Home(target_out.out), ledger, find_review(ledger, rid)
 
 
-def _datasets() -> dict[str, Any]:
-    from gongkai_etl.plugins import load_plugins
+def _datasets(ledger: Any = None) -> dict[str, Any]:
+    """The registered datasets and those the output's pipelines declare in YAML."""
+    from gongkai_etl.portal.output import registry_datasets
 
-    return {ds_id: ds for ds_id, (_, ds) in load_plugins().datasets().items()}
+    return registry_datasets(ledger)
 
 
 @review_app.command("list")
@@ -186,7 +187,7 @@ def show_cmd(
     from gongkai_etl.review import review_details
 
     with _locate(review_id, targets) as (home, ledger, rv):
-        doc = review_details(home, ledger, rv, _datasets(), sample=max(rows, 0))
+        doc = review_details(home, ledger, rv, _datasets(ledger), sample=max(rows, 0))
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
         return
@@ -277,7 +278,7 @@ def approve_cmd(
     from gongkai_etl.review import approve
 
     with _locate(review_id, targets) as (home, ledger, rv):
-        done = approve(home, ledger, rv.id, by=by, note=note, hash_prefix=hash_prefix, datasets=_datasets())
+        done = approve(home, ledger, rv.id, by=by, note=note, hash_prefix=hash_prefix, datasets=_datasets(ledger))
     for ds in done.datasets:
         v = done.versions.get(ds)
         print(f"已批准并发布 approved and published: {ds} {done.period}" + (f" v{v}" if v else " (unchanged)") + f" by {done.decided_by}")

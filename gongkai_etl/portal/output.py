@@ -11,6 +11,7 @@ from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError, GongkaiError
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger
+from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.plugins import load_plugins
 from gongkai_etl.spec import load_pipeline
 
@@ -48,8 +49,18 @@ def output_config(ledger: Ledger) -> OutputConfig:
     return cfg
 
 
-def registry_datasets() -> dict[str, Dataset]:
-    return {ds_id: ds for ds_id, (_, ds) in load_plugins().datasets().items()}
+def registry_datasets(ledger: Ledger | None = None) -> dict[str, Dataset]:
+    """Every dataset the plugins register, and (given the output's ledger) those
+    that the output's pipelines declare in YAML (``dataset_files:``, ``define:``),
+    so `etl catalog` and `etl site` list them without being told the pipelines."""
+    registry = load_plugins()
+    for pipeline in output_pipelines(ledger) if ledger is not None else []:
+        if pipeline.dataset_files or pipeline.define:
+            try:
+                check_pipeline(pipeline, registry)
+            except GongkaiError:
+                continue  # broken since it published: its published datasets keep their last metadata
+    return {ds_id: ds for ds_id, (_, ds) in registry.datasets().items()}
 
 
 def open_output(out_dir: Path, ledger_path: Path | None = None) -> Ledger:

@@ -85,7 +85,7 @@ def regenerate(
     ``base_url``/``site`` default to what the output's pipelines configure; the
     site is also kept fresh when a generated one is already there.
     """
-    datasets = datasets if datasets is not None else registry_datasets()
+    datasets = datasets if datasets is not None else registry_datasets(ledger)
     cfg = output_config(ledger) if base_url is None or site is None else OutputConfig()
     base = cfg.base_url if base_url is None else base_url
     if site is None:

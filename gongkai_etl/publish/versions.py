@@ -25,6 +25,7 @@ from gongkai_etl.files import sha256_file
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger, Publication
 from gongkai_etl.periods import Period
+from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.plugins import load_plugins
 from gongkai_etl.publish.publish import install_version, recover
 from gongkai_etl.schedule.locks import DEFAULT_WAIT, pipeline_lock
@@ -39,22 +40,21 @@ def default_pipeline_paths() -> list[Path]:
 def find_home(dataset_id: str, paths: list[Path] | None) -> tuple[Pipeline, Dataset]:
     """The pipeline publishing ``dataset_id`` among ``paths`` (default ./pipelines)."""
     registry = load_plugins()
-    known = registry.datasets()
-    if dataset_id not in known:
-
-        raise ConfigError(unknown_name("数据集 dataset", dataset_id, known))
-    dataset = known[dataset_id][1]
     found: list[Pipeline] = []
     problems: list[str] = []
     for file in pipeline_files(list(paths or default_pipeline_paths())):
         try:
             p = load_pipeline(file)
-            ids = p.datasets or [d.id for d in registry.source(p.source).datasets]
+            ids = [d.id for d in check_pipeline(p, registry)[1]]  # also registers what p declares
         except ConfigError as exc:
             problems.append(str(exc))
             continue
         if dataset_id in ids:
             found.append(p)
+    known = registry.datasets()
+    if dataset_id not in known:
+        raise ConfigError(unknown_name("数据集 dataset", dataset_id, known))
+    dataset = known[dataset_id][1]
     if not found:
         extra = f"; pipelines that did not load: {' | '.join(problems)}" if problems else ""
         where = ", ".join(str(p) for p in (paths or default_pipeline_paths()))

@@ -6,14 +6,17 @@ with its reasons, for the rejects file.
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import pyarrow as pa
 
 from gongkai_etl.normalize.table import Normalized, normalize_table
+from gongkai_etl.plugins import load_plugins
 from gongkai_etl.report import StageInfo
 from gongkai_etl.stages import Chunk, StageContext, stage_info
 from gongkai_etl.validate.constraints import check_field
 from gongkai_etl.validate.keyset import KeySet
+from gongkai_etl.validate.rules import RuleEnv, check_declared
 from gongkai_etl.validate.unique import check_unique
 
 NAME = "validate"
@@ -31,6 +34,8 @@ def run(chunk: Chunk, ctx: StageContext) -> tuple[Chunk, StageInfo]:
     if ctx.seen_keys is None:
         ctx.seen_keys = KeySet(spill_dir=ctx.stage_dir)
     rejects += check_unique(typed, ds, ctx.seen_keys, {r.index for r in rejects})
+    if ds.checks or any(f.check or f.unique for f in ds.fields):
+        rejects += check_declared(ds, typed, normalized.rows, normalized.files, _rule_env(ctx))
     rejects += list(ctx.source.check(ctx.source_ctx, ds, typed) or ())
     n = typed.num_rows
     bad: set[int] = set()
@@ -40,3 +45,12 @@ def run(chunk: Chunk, ctx: StageContext) -> tuple[Chunk, StageInfo]:
         ctx.rejects += rejects
         ctx.outcome.rejected += len(bad)
     return Chunk(typed), stage_info(NAME, ctx, n - unparsed, typed.num_rows, started, len(bad) - unparsed)
+
+
+def _rule_env(ctx: StageContext) -> RuleEnv:
+    return RuleEnv(
+        today=date.today(),
+        checks=load_plugins().checks,
+        previous=lambda: ctx.source_ctx.published(ctx.dataset.id, ctx.period.previous()),
+        reference=lambda dataset_id: ctx.source.reference(ctx.source_ctx, dataset_id),
+    )
