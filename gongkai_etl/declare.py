@@ -14,7 +14,7 @@ from __future__ import annotations
 import glob
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from gongkai_etl.fields import division_code_field, period_field
 from gongkai_etl.periods import Cadence
 from gongkai_etl.rules import parse_derivation, parse_rule
 from gongkai_etl.spec import Pipeline, load_yaml
+from gongkai_etl.spec import _check_keys as check_keys
 
 DATASET_KEYS: dict[str, str] = {
     "dataset": "dataset id: lower-case letters, digits, _ (e.g. sgs_penalty)",
@@ -108,12 +109,8 @@ class _Where:
         return ConfigError(f"{self.path or '(top level)'}: {message}", file=self.file)
 
     def keys(self, data: Any, allowed: Mapping[str, str] | tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(data, Mapping):
-            raise self.error(f"expected a mapping, got {_kind(data)}")
-        for key in data:
-            if key not in allowed:
-                raise self.at(str(key)).error(f"未知的键 (unknown key){did_you_mean(str(key), allowed, or_list=True)}")
-        return dict(data)
+        """``data`` as a mapping with only ``allowed`` keys: the pipeline file's check."""
+        return dict(check_keys(self.file, self.path, data, allowed))
 
     def parsed(self, parse: Any, data: Any) -> Any:
         """``parse(data, key_path)`` with its error placed in this file."""
@@ -184,7 +181,7 @@ def _field(where: _Where, data: Any, cadence: Cadence) -> Field:
     if name == "division_code" and set(data) <= {"name", "derive", "required"}:
         base = division_code_field(required=data.get("required", True))
         derive = where.at("derive").parsed(parse_derivation, data["derive"]) if "derive" in data else None
-        return Field(**{**base.__dict__, "derive": derive})
+        return replace(base, derive=derive)
     zh, en = _titles(where.at("title"), data.get("title"))
     values: dict[str, Any] = {"name": name, "title_zh": zh, "title_en": en}
     type_text = data.get("type", "string")

@@ -22,7 +22,7 @@ def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tupl
     except ConfigError as exc:
         raise ConfigError(f"source.plugin: {exc.message}", file=file) from None
     try:
-        source = registry.source_for(pipeline.source, tuple(declared))
+        source = registry.source_for(source, tuple(declared))
     except ConfigError as exc:
         raise ConfigError(exc.message, file=exc.file or file) from None
     known = {d.id: d for d in source.datasets}

@@ -65,20 +65,13 @@ class Registry:
         out.update(self.declared)
         return out
 
-    def check(self, name: str) -> NamedCheck:
-        try:
-            return self.checks[name]
-        except KeyError:
-            raise ConfigError(unknown_name("校验 named check", name, sorted(self.checks))) from None
-
-    def source_for(self, name: str, declared: tuple[Declared, ...] = ()) -> Source:
-        """The source ``name``, feeding also the datasets a pipeline declared.
+    def source_for(self, source: Source, declared: tuple[Declared, ...] = ()) -> Source:
+        """``source`` feeding also the datasets a pipeline declared.
 
         Declared datasets join :meth:`datasets` for the rest of the process, so
         the catalog, review and status see them like registered ones. An id
         that a plugin already registers, or that another pipeline declared
         differently, is an error."""
-        source = self.source(name)
         if not declared:
             return source
         registered = {ds.id: src.name for src in self.sources.values() for ds in src.datasets}

@@ -19,6 +19,7 @@ What is here, and why a source would want it:
 * GB 11643 ID numbers (``is_valid_id18``, ``id18_check_char``, ``ID18_WEIGHTS``,
   ``ID18_CHECK_CHARS``), ``mask_id`` and ``salted_key_array``: a source that
   checks or keys people's ID numbers column-wise.
+* ``values_by_key``: a field of another table's rows, matched by a key column.
 * ``text_cell``: a value a source computed, as the raw text the engine types
   (a source yields raw text, like a department's file).
 * ``one_array`` / ``string_payload``: a column as one Arrow array, and the raw
@@ -43,6 +44,7 @@ from gongkai_etl.protect.pii import (
     mask_id,
 )
 from gongkai_etl.validate.constraints import normalize_and_validate
+from gongkai_etl.validate.rules import values_by_key
 from gongkai_etl.validate.unique import check_unique
 
 
@@ -72,4 +74,5 @@ __all__ = [
     "salted_key_array",
     "string_payload",
     "text_cell",
+    "values_by_key",
 ]

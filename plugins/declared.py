@@ -26,7 +26,7 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.declare import Declared, load_dataset_files
 from gongkai_etl.divisions import division_codes
 from gongkai_etl.errors import ConfigError
-from gongkai_etl.toolkit import normalize_and_validate
+from gongkai_etl.toolkit import normalize_and_validate, values_by_key
 
 #: The plan's publications declared in YAML, shipped with the package.
 SHIPPED = Path(__file__).parent / "datasets"
@@ -160,12 +160,7 @@ def _percent(source: DeclaredSource, ctx: SourceContext, dataset: Dataset, f: Fi
     if "." in spec.of:
         other_id, other_field = spec.of.split(".", 1)
         key = spec.key or dataset.primary_key[-1]
-        other = source.reference(ctx, other_id)
-        if other is None:
-            denominator = pa.nulls(table.num_rows, pa.float64())
-        else:
-            at = pc.index_in(table.column(key), value_set=other.column(key).combine_chunks())
-            denominator = pc.take(other.column(other_field).combine_chunks().cast(pa.float64()), at)
+        denominator = values_by_key(table, key, source.reference(ctx, other_id), other_field).cast(pa.float64())
     else:
         denominator = table.column(spec.of).cast(pa.float64())
     value = pc.round(pc.multiply(pc.divide(numerator, denominator), 100.0), spec.round)

@@ -130,11 +130,17 @@ def _other(rule: Rule, ds: Dataset, table: pa.Table, env: RuleEnv) -> pa.Array:
         return _col(table, rule.other)
     other_id, other_field = rule.other.split(".", 1)
     key = rule.key or ds.primary_key[-1]
-    other = env.reference(other_id)
-    if other is None or other_field not in other.column_names:
+    return values_by_key(table, key, env.reference(other_id), other_field)
+
+
+def values_by_key(table: pa.Table, key: str, other: pa.Table | None, field: str) -> pa.Array:
+    """For each row of ``table``, ``field`` of the row of ``other`` with the same
+    ``key`` (null where there is none, or no ``other`` at all): a progress row's
+    project households from the project list."""
+    if other is None or field not in other.column_names:
         return pa.nulls(table.num_rows, pa.float64())
     at = pc.index_in(_col(table, key), value_set=_col(other, key).cast(table.schema.field(key).type))
-    return pc.take(_col(other, other_field), at)
+    return pc.take(_col(other, field), at)
 
 
 def _not_future(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> list[Reject]:
@@ -204,4 +210,4 @@ _RULES: dict[str, Callable[..., list[Reject]]] = {
     "not_decreasing": _not_decreasing,
 }
 
-__all__ = ["RuleEnv", "check_declared"]
+__all__ = ["RuleEnv", "check_declared", "values_by_key"]
