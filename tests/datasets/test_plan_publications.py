@@ -62,7 +62,9 @@ def declared(domain: str) -> list[dict]:
 
 
 def periods(pipeline: Path) -> list[str]:
-    return [p.name.removeprefix("period=") for p in sorted(pipeline.glob("period=*"))]
+    """The periods published in a dataset's data folder (one `<dataset>_<period>.parquet` per period)."""
+    prefix = pipeline.parent.name + "_"
+    return [p.stem.removeprefix(prefix) for p in sorted(pipeline.glob(f"{prefix}*.parquet"))]
 
 
 @pytest.fixture(scope="module")
@@ -199,12 +201,12 @@ def test_an_exceedance_is_published_as_measured_not_rejected(project: Path) -> N
     con = duckdb.connect()
     out = project / "output"
     rows = con.execute(
-        f"SELECT source_name, nitrate_n, meets_standard, exceeded FROM read_parquet('{out}/dw_source_quality/data/period=2016Q2/*.parquet') "
+        f"SELECT source_name, nitrate_n, meets_standard, exceeded FROM read_parquet('{out}/dw_source_quality/data/dw_source_quality_2016Q2.parquet') "
         "WHERE NOT meets_standard"
     ).fetchall()
     assert [(r[0], str(r[1]), r[3]) for r in rows] == [("孙河水厂1号水源井", "22.60", "硝酸盐")]
     limits = con.execute(
-        f"SELECT limit_min, limit_max FROM read_parquet('{out}/dw_indicator_limit/data/period=2016Q2/*.parquet') "
+        f"SELECT limit_min, limit_max FROM read_parquet('{out}/dw_indicator_limit/data/dw_indicator_limit_2016Q2.parquet') "
         "WHERE applies_to = '出厂水' AND indicator IN ('ph', 'free_chlorine') ORDER BY indicator"
     ).fetchall()
     assert limits == [(0.3, 4.0), (6.5, 8.5)]
