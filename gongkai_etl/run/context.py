@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -117,21 +116,10 @@ class RunContext:
 
     def locations(self, input_name: str, *, period: Period | None = None) -> list[str]:
         spec = self.pipeline.inputs.get(input_name)
-        if spec is None:
-            return []
-        location = spec.location(period or self.period, self.pipeline.base_dir)
-        if spec.url is not None:
-            return [location]
-        if glob.has_magic(location):
-            return sorted(glob.glob(location))
-        return [location] if Path(location).exists() else []
+        return spec.locations(period or self.period, self.pipeline.base_dir) if spec else []
 
     def has_input(self, input_name: str, *, period: Period | None = None) -> bool:
-        spec = self.pipeline.inputs.get(input_name)
-        if spec is None:
-            return False
-        loc = spec.location(period or self.period, self.pipeline.base_dir)
-        return spec.url is not None or Path(loc).exists()
+        return bool(self.locations(input_name, period=period))
 
     def source_unit(self, input_name: str, column: str) -> str | None:
         spec = self.pipeline.inputs.get(input_name)

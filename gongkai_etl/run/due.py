@@ -50,11 +50,12 @@ def input_files(pipeline: Pipeline, period: Period, known: dict[str, str] | None
     for spec in pipeline.inputs.values():
         if spec.url is not None:
             continue
-        loc = spec.location(period, pipeline.base_dir)
-        if known and loc in known:
-            out[loc] = known[loc]
-        else:
-            out[loc] = input_sha256(loc) if Path(loc).is_file() else None
+        found = spec.locations(period, pipeline.base_dir)
+        for loc in found or [spec.location(period, pipeline.base_dir)]:
+            if known and loc in known:
+                out[loc] = known[loc]
+            else:
+                out[loc] = input_sha256(loc) if Path(loc).is_file() else None
     return out
 
 
@@ -102,9 +103,8 @@ def missing_inputs(runner: Any, period: Period) -> list[tuple[str, str]]:
             continue
         if decl.datasets and not wanted.intersection(decl.datasets):
             continue  # feeds only datasets of another cadence
-        loc = spec.location(period, pipeline.base_dir)
-        if not Path(loc).exists():
-            out.append((decl.name, loc))
+        if not spec.locations(period, pipeline.base_dir):
+            out.append((decl.name, spec.location(period, pipeline.base_dir)))
     return out
 
 
