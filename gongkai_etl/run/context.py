@@ -60,6 +60,7 @@ class RunContext:
     cache: dict[str, Any] = field(default_factory=dict)
     _warnings_from: list[list[str]] = field(default_factory=list)
     _archiving: dict[str, Future[tuple[str, Path]]] = field(default_factory=dict)
+    _raw_read: list[RawTable] = field(default_factory=list)
 
     def settle_inputs(self) -> None:
         """Wait for the raw inputs being archived; their sha256 into ``input_hashes``.
@@ -166,6 +167,7 @@ class RunContext:
         if spec.url is not None and raw.sha256:
             self.input_hashes[raw.location] = raw.sha256
         self._warnings_from.append(raw.meta.setdefault("warnings", []))
+        self._raw_read.append(raw)
         self.extract_seconds += time.perf_counter() - started
         if decl is None:
             self._finished_reading(raw, -1)  # (a streaming reader's later exclusions are not counted)
@@ -198,6 +200,20 @@ class RunContext:
         (CSV) only know their excluded 合计/小计 rows at the end."""
         for row, why in raw.excluded:
             self.excluded.append((raw.location, row, why))
+
+    def bytes_read(self) -> tuple[int, int]:
+        """(bytes read so far, total bytes) of the local inputs this period opened:
+        a streaming reader says how far it is; any other input counts whole."""
+        done = total = 0
+        for raw in self._raw_read:
+            try:
+                size = Path(raw.location).stat().st_size
+            except OSError:
+                continue  # a URL: its body is archived, not here
+            position = raw.meta.get("bytes_read")
+            done += min(size, position()) if callable(position) else size
+            total += size
+        return done, total
 
     @property
     def warnings(self) -> list[str]:
