@@ -184,6 +184,8 @@ class Runner:
                 self._stage_period(ctx, period, datasets, contexts, outcomes, stage_dirs)
                 staged = self._finish(ctx, period, contexts)
                 outcome.excluded_rows = len(ctx.excluded)
+                for _, _, why in ctx.excluded:
+                    outcome.excluded[why] = outcome.excluded.get(why, 0) + 1
             else:
                 staged = adopted.adopt(self.reporter, ctx, outcome, outcomes, stage_dirs)
             if not fingerprinted:
