@@ -314,8 +314,28 @@ def _deadline(where: _Where, value: Any) -> str:
     raise where.error(f"expected a deadline rule such as 期末后10个工作日内 or '7 days after decision_date', got {_kind(value)}")
 
 
+#: Parsed dataset files by (path, mtime, size): every command loads the shipped
+#: files once per plugin registry, and PyYAML's pure-Python parser costs ~25 ms
+#: a file. The results are frozen dataclasses, safe to share.
+_PARSED: dict[tuple[str, int, int], list[Declared]] = {}
+
+
 def load_dataset_file(file: Path) -> list[Declared]:
     """The datasets of one YAML file: a single dataset mapping, or ``datasets: [...]``."""
+    try:
+        st = file.stat()
+        key: tuple[str, int, int] | None = (str(file.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None  # load_yaml says what is wrong with the path
+    if key is not None and key in _PARSED:
+        return list(_PARSED[key])
+    declared = _load_dataset_file(file)
+    if key is not None:
+        _PARSED[key] = declared
+    return list(declared)
+
+
+def _load_dataset_file(file: Path) -> list[Declared]:
     data = load_yaml(file)
     if isinstance(data, Mapping) and set(data) == {"datasets"}:
         items = data["datasets"]

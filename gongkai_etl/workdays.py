@@ -11,6 +11,7 @@ weekday/weekend guess.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -38,6 +39,14 @@ _OVERRIDE_FORMAT = (
 )
 
 
+@functools.lru_cache(maxsize=8192)
+def _official_workday(d: date) -> bool:
+    """chinesecalendar's answer, shared by every calendar of the process: the
+    package validates each date it is asked about (~40 µs a call), and each
+    pipeline has its own WorkCalendar."""
+    return bool(chinese_calendar.is_workday(d))
+
+
 class WorkCalendar:
     """Which days are working days (工作日) in mainland China.
 
@@ -60,6 +69,7 @@ class WorkCalendar:
         # Deadline arithmetic asks about the same few hundred days again and
         # again (every dataset, every period), so remember the answers.
         self._cache: dict[date, bool] = {}
+        self._prefix: dict[int, list[int]] = {}  # year -> working days among its first i days
 
     @classmethod
     def load(cls, override_path: Path | None) -> WorkCalendar:
@@ -103,11 +113,42 @@ class WorkCalendar:
         self._cache[d] = result
         return result
 
+    def _year_prefix(self, year: int) -> list[int]:
+        """``prefix[i]``: working days among the first ``i`` days of ``year`` (computed once a year)."""
+        prefix = self._prefix.get(year)
+        if prefix is None:
+            first = date(year, 1, 1)
+            days = (date(year + 1, 1, 1) - first).days
+            prefix = [0]
+            for i in range(days):
+                prefix.append(prefix[-1] + self.is_workday(first + timedelta(days=i)))
+            self._prefix[year] = prefix
+        return prefix
+
+    def working_days_between(self, after: date, until: date) -> int:
+        """Working days in (``after``, ``until``], from per-year running counts: a
+        status of ten years of monthly datasets asks this a few hundred times, and
+        walking day by day cost seconds."""
+        after = after.date() if isinstance(after, datetime) else after
+        until = until.date() if isinstance(until, datetime) else until
+        if until <= after:
+            return 0
+
+        def through(d: date) -> int:
+            return self._year_prefix(d.year)[d.timetuple().tm_yday]
+
+        if after.year == until.year:
+            return through(until) - through(after)
+        total = self._year_prefix(after.year)[-1] - through(after)
+        for year in range(after.year + 1, until.year):
+            total += self._year_prefix(year)[-1]
+        return total + through(until)
+
     def _decide(self, d: date) -> bool:
         if d in self._overrides:
             return self._overrides[d]
         if d.year in self.official_years:
-            return bool(chinese_calendar.is_workday(d))
+            return _official_workday(d)
         if d.year in self._override_years:
             return d.weekday() < 5
         raise self._not_covered(d.year)
@@ -227,13 +268,7 @@ def count_working_days(after: date, until: date, cal: WorkCalendar) -> int:
     The inverse of :func:`add_working_days`; used to say how many working days
     late a publication was.
     """
-    count = 0
-    day = after + timedelta(days=1)
-    while day <= until:
-        if cal.is_workday(day):
-            count += 1
-        day += timedelta(days=1)
-    return count
+    return cal.working_days_between(after, until)
 
 
 PERIOD_END = "period_end"

@@ -317,3 +317,15 @@ def test_rule_text_round_trips(amount: int, working: bool, anchor: str) -> None:
     rule = DeadlineRule(amount, working, anchor)
     assert DeadlineRule.parse(str(rule)) == rule
     assert DeadlineRule.parse(rule.describe_zh()) == rule
+
+
+_SPAN = st.dates(min_value=date(2012, 1, 1), max_value=date(2026, 12, 31))
+
+
+@given(after=_SPAN, until=_SPAN)
+@settings(max_examples=200, deadline=None)
+def test_counting_working_days_by_yearly_running_counts_equals_walking_the_days(after: date, until: date) -> None:
+    cal = WorkCalendar()
+    walked = sum(1 for i in range(1, (until - after).days + 1) if cal.is_workday(after + timedelta(days=i)))
+    assert count_working_days(after, until, cal) == walked
+
