@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.deadline_rules import parse_deadline
+from gongkai_etl.deadline_rules import explain, parse_deadline
 from gongkai_etl.spec import Pipeline
 from gongkai_etl.workdays import (
     DEFAULT_DEADLINES,
@@ -32,6 +32,13 @@ class DeadlinePlan:
     period_rule: DeadlineRule
     period_source: str  # pipeline | dataset | default
     record_rule: DeadlineRule | None = None
+
+    def explain(self) -> list[str]:
+        """How each rule was understood, for ``etl validate``: one line per rule."""
+        lines = [f"期限 deadline ({self.period_source}): {explain(self.period_rule)}"]
+        if self.record_rule is not None:
+            lines.append(f"逐条期限 record deadline: {explain(self.record_rule)}")
+        return lines
 
     def describe(self) -> str:
         text = f"{self.period_rule} ({self.period_source})"
