@@ -156,6 +156,10 @@ class Dataset:
     #: Cross-field and cross-row rules (sum of parts, date order, ...), checked by
     #: the validate stage for every dataset whatever its source.
     checks: tuple[Rule, ...] = ()
+    #: The changelog against the previous period: ``records`` (added / removed /
+    #: changed per key), ``off``, or ``auto``: off for a time series (a date or
+    #: time in the key, so each period holds new observations), records otherwise.
+    changelog: str = "auto"
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -166,6 +170,8 @@ class Dataset:
                 raise ConfigError(f"dataset {self.id!r}: primary key {key!r} is not a field")
         if self.headline and self.headline not in names:
             raise ConfigError(f"dataset {self.id!r}: headline {self.headline!r} is not a field")
+        if self.changelog not in ("auto", "records", "off"):
+            raise ConfigError(f"dataset {self.id!r}: changelog must be auto, records or off, not {self.changelog!r}")
         for rule in self.checks:
             for name in rule.field_names():
                 if name not in names:

@@ -39,6 +39,7 @@ DATASET_KEYS: dict[str, str] = {
     "primary_key": "list of field names",
     "headline": "numeric field charted per period, or {field: F, agg: sum|count|mean|last}",
     "review": "auto | required",
+    "changelog": "auto | records | off (auto: off for a time series, a date or time in the key)",
     "open_attribute": "开放属性, e.g. 无条件开放",
     "spatial": "division code of the area covered (default 朝阳区 110105000000)",
     "privacy": "drop / mask / name_fields / allow_names / ignore / salted_keys",
@@ -269,6 +270,10 @@ def dataset_from_mapping(data: Any, *, file: Path | None = None, path: str = "")
         if data["review"] not in ("auto", "required"):
             raise where.at("review").error(f"expected auto or required, got {_kind(data['review'])}")
         values["review"] = data["review"]
+    if "changelog" in data:
+        if data["changelog"] not in ("auto", "records", "off"):
+            raise where.at("changelog").error(f"expected auto, records or off, got {_kind(data['changelog'])}")
+        values["changelog"] = data["changelog"]
     if "headline" in data:
         values.update(_headline(where.at("headline"), data["headline"]))
     if "privacy" in data:

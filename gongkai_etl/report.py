@@ -22,6 +22,25 @@ class StageInfo:
 
 
 @dataclass
+class Progress:
+    """How far the extraction of one period has got (for a live display).
+
+    A reporter that has a ``progress(p: Progress)`` method gets one after every
+    batch; it decides how often to show it (the runner does not throttle)."""
+
+    pipeline: str
+    period: str
+    rows: int
+    bytes_read: int
+    bytes_total: int
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
 class DatasetOutcome:
     dataset: str
     period: str

@@ -8,6 +8,7 @@ any directory.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 from dataclasses import dataclass, field
@@ -96,6 +97,17 @@ class InputSpec:
             return text
         path = Path(os.path.expanduser(text))
         return os.path.normpath(path if path.is_absolute() else (base_dir / path))
+
+    def locations(self, period: Period, base_dir: Path) -> list[str]:
+        """The files this input names for ``period``: a glob (one file per department,
+        say) expands to the files that exist, sorted; a plain path is listed when it
+        exists; a URL is listed as it is (not fetched)."""
+        location = self.location(period, base_dir)
+        if self.url is not None:
+            return [location]
+        if glob.has_magic(location):
+            return sorted(glob.glob(location))
+        return [location] if Path(location).exists() else []
 
     def reader_options(self) -> dict[str, Any]:
         opts: dict[str, Any] = dict(self.options)

@@ -4,11 +4,13 @@ otherwise) or to a machine (JSON lines). Chosen by the CLI."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from datetime import datetime
 from typing import Any, TextIO
 
-from gongkai_etl.report import PeriodOutcome, RunReport, StageInfo
+from gongkai_etl.report import PeriodOutcome, Progress, RunReport, StageInfo
 
 STATUS_ZH = {
     "published": "已发布 published",
@@ -19,15 +21,59 @@ STATUS_ZH = {
 }
 
 
+#: Seconds between two updates of the live progress line (GONGKAI_PROGRESS_SECONDS overrides).
+PROGRESS_SECONDS = 0.5
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):,.1f}"
+
+
+class LiveLine:
+    """One progress line on a terminal's stderr, rewritten in place (``\r``) at
+    most every PROGRESS_SECONDS, and cleared before anything else is printed.
+    Nothing at all when stderr is not a terminal (cron, pipes, logs)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.every = float(os.environ.get("GONGKAI_PROGRESS_SECONDS", PROGRESS_SECONDS))
+        self._last = 0.0
+        self._shown = False
+
+    def show(self, p: Progress) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self._last < self.every:
+            return
+        self._last = now
+        share = f" ({p.bytes_read * 100 // p.bytes_total}%)" if p.bytes_total else ""
+        text = (f"读取 reading {p.pipeline} {p.period}: {p.rows:,} 行 rows, {_mib(p.bytes_read)}/{_mib(p.bytes_total)} MiB{share}, "
+                f"{p.rows_per_second:,.0f} 行/秒 rows/s")
+        sys.stderr.write("\r\x1b[K" + text)
+        sys.stderr.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self._shown = False
+
+
 class PlainReporter:
     """One line per event; what cron mails and logs keep."""
 
     def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream = stream or sys.stdout
         self.quiet = quiet
+        self.live = LiveLine()
 
     def _print(self, text: str) -> None:
+        self.live.clear()
         print(text, file=self.stream, flush=True)
+
+    def progress(self, p: Progress) -> None:
+        if not self.quiet:
+            self.live.show(p)
 
     def stage(self, info: StageInfo) -> None:
         if self.quiet:
@@ -44,6 +90,7 @@ class PlainReporter:
     def warn(self, message: str, **fields: object) -> None:
         """A problem; with a non-zero ``exit_code`` field it fails the command, and
         says ``Error:``. ``Warning:`` is only what leaves the exit code alone."""
+        self.live.clear()
         print(f"{'Error' if fields.get('exit_code') else 'Warning'}: {message}", file=sys.stderr, flush=True)
 
     def missing(self, message: str, **fields: object) -> None:
@@ -78,6 +125,7 @@ class RichReporter(PlainReporter):
         self.console = Console()
 
     def stage(self, info: StageInfo) -> None:
+        self.live.clear()
         if not self.quiet:
             self.console.print(
                 f"  [dim]{info.period}[/dim] {info.dataset} [cyan]{info.stage}[/cyan] "
@@ -86,10 +134,12 @@ class RichReporter(PlainReporter):
             )
 
     def note(self, message: str, **fields: object) -> None:
+        self.live.clear()
         if not self.quiet:
             self.console.print(message, highlight=False)
 
     def period_done(self, outcome: PeriodOutcome) -> None:
+        self.live.clear()
         if self.quiet and not outcome.error:
             return
         from rich.table import Table

@@ -113,3 +113,51 @@ def _served(runner: object) -> str:
     keys = [p.key for p in pipeline.periods]
     span = f" {keys[0]}..{keys[-1]}" if len(keys) > 1 else (f" {keys[0]}" if keys else "")
     return f"{pipeline.id}: {'/'.join(cadences)}{span}"
+
+
+@app.command()
+def plan(
+    pipelines: OptionalPipelinesArg = None,
+    period: Annotated[Optional[str], typer.Option("--period", "-p", help="Periods as for `etl run --period` (default: the pipeline's periods).")] = None,
+    due: Annotated[bool, typer.Option("--due", help="The periods `etl run --due` would take up.")] = False,
+    as_of: AsOfOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+) -> None:
+    """预演 Dry run: which periods, inputs (found or missing, sha256) and datasets a run would take, and for each
+    whether it would publish, stay unchanged or wait for review. Nothing is written.
+
+    Exit 0, or 1 when a dataset would fail for a missing required input."""
+    import json
+    from datetime import date
+
+    from gongkai_etl.periods import parse_periods
+    from gongkai_etl.run.plan import due_periods, plan_run, render, would_fail
+    from gongkai_etl.run.runner import Runner
+    from gongkai_etl.schedule.scope import parse_as_of
+    from gongkai_etl.schedule.status import open_existing_ledger
+
+    if due and period:
+        raise ConfigError("--due 与 --period 不能同时使用 (--due chooses the periods itself; drop --period)")
+    day = parse_as_of(as_of) if as_of else date.today()
+    steps = []
+    for pipeline in load_pipelines(default_pipelines(pipelines)):
+        runner = Runner(pipeline)
+        ledger = open_existing_ledger(pipeline)
+        try:
+            if due:
+                periods = due_periods(runner, ledger, day)
+            else:
+                periods = parse_periods(period) if period else pipeline.periods
+                cadences = {d.cadence for d in runner.datasets}
+                periods = [p for p in periods if p.cadence in cadences]
+            steps.extend(plan_run(runner, ledger, periods))
+        finally:
+            if ledger is not None:
+                ledger.close()
+    if as_json:
+        print(json.dumps([s.to_json() for s in steps], ensure_ascii=False, indent=2))
+    else:
+        for line in render(steps) or ["没有要运行的期间 (nothing to run)"]:
+            print(line)
+        print("预演，未写入任何文件 (dry run: nothing was written)")
+    raise typer.Exit(1 if would_fail(steps) else 0)

@@ -26,6 +26,9 @@ def status(
     pipelines: OptionalPipelinesArg = None,
     as_of: AsOfOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+    each_period: Annotated[
+        bool, typer.Option("--each-period", help="逐期显示 One line per published period (default: consecutive periods with the same status share a line).")
+    ] = False,
 ) -> None:
     """公开时效 Publication status: every dataset and closed period, its due date, published on time / late / overdue.
 
@@ -45,9 +48,9 @@ def status(
     if as_json:
         render_json(report)
     elif sys.stdout.isatty():
-        render_rich(report)
+        render_rich(report, each_period=each_period)
     else:
-        render_plain(report)
+        render_plain(report, each_period=each_period)
     raise typer.Exit(report.exit_code)
 
 

@@ -243,7 +243,7 @@ def _batches(
     line = first_line
     found: dict[int, list[str | None]] = {}  # 合计/小计 rows: row number -> cells
     try:
-        for batch in _numbered(path, read_opts, parse_opts, convert_opts, first_line, per_batch):
+        for batch in _numbered(path, read_opts, parse_opts, convert_opts, first_line, per_batch, table.meta):
             line = batch.column(ROW_COLUMN)[-1].as_py() + 1
             batch = _drop_totals(batch, table, found)
             if batch.num_rows:
@@ -340,20 +340,26 @@ def _numbered(
     convert_opts: pacsv.ConvertOptions,
     first_line: int,
     per_batch: int = 1,
+    meta: dict[str, Any] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Batches of ``per_batch`` blocks with their raw line numbers in ``_row``,
-    all-empty rows left out."""
+    all-empty rows left out. With ``meta``, ``meta["bytes_read"]`` tells how far
+    into the file the parser has read (for the live progress display)."""
     line = first_line
-    reader = pacsv.open_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
-    for batch in _joined(reader, per_batch):
-        n = batch.num_rows
-        if n == 0:
-            continue
-        batch = batch.append_column(ROW_COLUMN, pa.array(np.arange(line, line + n, dtype=np.int64)))
-        line += n
-        batch = _drop_blank(batch)
-        if batch.num_rows:
-            yield batch
+    with pa.OSFile(str(path)) as source:
+        if meta is not None:
+            size = path.stat().st_size
+            meta["bytes_read"] = lambda: size if source.closed else source.tell()
+        reader = pacsv.open_csv(source, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
+        for batch in _joined(reader, per_batch):
+            n = batch.num_rows
+            if n == 0:
+                continue
+            batch = batch.append_column(ROW_COLUMN, pa.array(np.arange(line, line + n, dtype=np.int64)))
+            line += n
+            batch = _drop_blank(batch)
+            if batch.num_rows:
+                yield batch
 
 
 def _joined(batches: Iterable[pa.RecordBatch], count: int) -> Iterator[pa.RecordBatch]:

@@ -5,7 +5,9 @@ A record is identified across periods by the dataset's primary key minus the
 ``period`` column (``project_id`` for ``shantytown_progress``, ``record_key``
 for ``sa_dibao_public_list``: the 新增/停保 picture). Datasets whose key is only
 ``period`` (or empty) get no changelog, nor does a dataset's first published
-period: it has nothing to compare with.
+period: it has nothing to compare with. A time series (a date or time in the
+key: hourly readings) gets none either unless it says ``changelog: records``:
+each of its periods holds new observations.
 
 Files, beside the data::
 
@@ -60,8 +62,20 @@ def compared_columns(dataset: Dataset) -> list[str]:
     return [f.name for f in dataset.fields if f.name not in keys]
 
 
+#: What the site says where a time series has no record changelog.
+TIME_SERIES_NOTE = "时间序列：每期均为新的观测，不作逐条对比 (time series: each period holds new observations; no record changelog)"
+
+
+def is_time_keyed(dataset: Dataset) -> bool:
+    """A date or time identifies the records: every period's records are new
+    (hourly readings), so a record changelog would say "all added, all removed"."""
+    return any(dataset.field(k).type in ("date", "datetime") for k in identity_columns(dataset))
+
+
 def has_changelog(dataset: Dataset) -> bool:
-    return bool(identity_columns(dataset))
+    if dataset.changelog == "off" or not identity_columns(dataset):
+        return False
+    return dataset.changelog == "records" or not is_time_keyed(dataset)
 
 
 def changes_schema(dataset: Dataset) -> pa.Schema:
@@ -285,7 +299,7 @@ def refresh_changelog(out_dir: Path, ledger: Ledger, dataset: Dataset) -> bool:
     without a previous one are removed. Returns whether anything changed.
     """
     if not has_changelog(dataset):
-        return False
+        return _remove_changelog(out_dir, dataset.id)
     manifest = load_manifest(out_dir, dataset.id)
     pubs = _sorted_publications(ledger, dataset.id)
     new: dict[str, Any] = {}
@@ -344,6 +358,23 @@ def refresh_changelog(out_dir: Path, ledger: Ledger, dataset: Dataset) -> bool:
     if not new and cdir.exists() and not any(cdir.iterdir()):
         cdir.rmdir()
     return touched
+
+
+def _remove_changelog(out_dir: Path, dataset_id: str) -> bool:
+    """A dataset that no longer has a changelog (now time-keyed, or ``changelog: off``):
+    its old files and manifest go, so nothing stale stays published."""
+    manifest = load_manifest(out_dir, dataset_id)
+    path = manifest_path(out_dir, dataset_id)
+    if not manifest and not path.exists():
+        return False
+    for entry in manifest.values():
+        for rel in entry.get("files", {}):
+            (out_dir / dataset_id / rel).unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
+    cdir = changes_dir(out_dir, dataset_id)
+    if cdir.exists() and not any(cdir.iterdir()):
+        cdir.rmdir()
+    return True
 
 
 def warn(message: str) -> None:

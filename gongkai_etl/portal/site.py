@@ -39,6 +39,9 @@ from gongkai_etl.portal.catalog import (
 )
 from gongkai_etl.portal.changelog import (
     CHANGE_TITLES,
+    TIME_SERIES_NOTE,
+    has_changelog,
+    is_time_keyed,
     load_manifest,
     publication_file,
     read_csv,
@@ -215,6 +218,7 @@ class DatasetView:
     points: list[Point] = field(default_factory=list)
     changes: dict[str, Any] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)  # period -> rows rejected in its current version
 
     @property
     def latest(self) -> Publication:
@@ -235,10 +239,34 @@ def _views(out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], cache: d
         views.append(
             DatasetView(
                 ds, pubs, headline_points(out_dir, ds, pubs, cache), load_manifest(out_dir, ds_id),
-                _status(ds, pubs, statuses.get(ds_id)),
+                _status(ds, pubs, statuses.get(ds_id)), _rejected(out_dir, pubs),
             )
         )
     return views
+
+
+def _rejected(out_dir: Path, pubs: list[Publication]) -> dict[str, int]:
+    """Rows rejected in each period's current version, from the version's own
+    manifest (kept in the private state folder; versions older than this record
+    have none)."""
+    home = Home(out_dir)
+    out: dict[str, int] = {}
+    for pub in pubs:
+        try:
+            doc = json.loads((home.version_dir(pub.dataset, pub.period, pub.version) / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        rejected = int((doc.get("meta") or {}).get("rejected") or 0)
+        if rejected:
+            out[pub.period] = rejected
+    return out
+
+
+def changes_note(ds: Dataset) -> str:
+    """What the changelog column says where a period has no changelog."""
+    if not has_changelog(ds) and is_time_keyed(ds) and ds.changelog != "off":
+        return TIME_SERIES_NOTE
+    return "首期，无对比" if has_changelog(ds) else "不生成变更记录 (no changelog)"
 
 
 # rendering -------------------------------------------------------------------------
@@ -318,6 +346,11 @@ def render_dataset(out_dir: Path, view: DatasetView, *, base_url: str = "") -> s
         chart=chart,
         y_title=y_title,
         points=view.points,
+        reject_notes=[
+            f"{pt.period}：{view.rejected[pt.period]:,} 行被拒绝，未计入本期数字 ({view.rejected[pt.period]:,} rows rejected, not in this figure)"
+            for pt in view.points if pt.period in view.rejected
+        ],
+        changes_note=changes_note(ds),
         preview_columns=[
             {"name": c, "title": titles[c].title_zh if c in titles else c, "unit": (titles[c].unit or "") if c in titles else ""}
             for c in columns
@@ -348,6 +381,7 @@ def render_index(views: list[DatasetView], *, catalog_name: str = "catalog.json"
                 "status": v.status,
                 "downloads": downloads,
                 "changes": _change_row(v.changes.get(latest.period)),
+                "changes_note": "首期" if has_changelog(v.dataset) else ("时间序列 time series" if is_time_keyed(v.dataset) else "—"),
             }
         )
     return env().get_template("index.html").render(

@@ -85,7 +85,7 @@ INDEX = """{% extends "base.html" %}
 <td>{{ d.cadence_zh }}</td>
 <td>{{ d.latest }}<div class="muted">共 {{ d.periods }} 期</div></td>
 <td><span class="status status-{{ d.status.key }}" title="{{ d.status.title }}">{{ d.status.label }}</span><div class="muted">{{ d.status.date }}</div>{% if d.status.overdue %}<div class="overdue">{{ d.status.overdue }}</div>{% endif %}{% if d.status.records %}<div class="muted records">{{ d.status.records }}</div>{% endif %}</td>
-<td class="counts">{% if d.changes %}{% for label, key, n in d.changes.counts %}<span class="{{ key }}">{{ label }} {{ n }}</span>{% endfor %}{% else %}<span class="muted">首期</span>{% endif %}</td>
+<td class="counts">{% if d.changes %}{% for label, key, n in d.changes.counts %}<span class="{{ key }}">{{ label }} {{ n }}</span>{% endfor %}{% else %}<span class="muted">{{ d.changes_note }}</span>{% endif %}</td>
 <td class="downloads">{% for l in d.downloads %}<a href="{{ l.href | href }}">{{ l.label }}</a>{% endfor %}</td>
 </tr>
 {% endfor %}
@@ -129,6 +129,7 @@ DATASET = """{% extends "base.html" %}
 <h2>趋势 <span class="en">trend</span></h2>
 {% if chart %}
 {{ chart }}
+{% if reject_notes %}<ul class="notes" id="reject-notes">{% for note in reject_notes %}<li class="muted">{{ note }}</li>{% endfor %}</ul>{% endif %}
 {% elif ds.headline %}
 <p class="muted">暂无可绘制的数据 (no values to chart).</p>
 {% else %}
@@ -148,7 +149,7 @@ DATASET = """{% extends "base.html" %}
 <td>{{ p.published }}{% if p.reviewed_by %}<div class="muted">审核 {{ p.reviewed_by }}</div>{% endif %}</td>
 <td class="num">{{ p.rows | thousands }}</td>
 <td>{% for f in p.files %}<div class="file"><a href="{{ f.rel | href }}">{{ f.label }}</a> <span class="muted" title="{{ f.bytes | thousands }} 字节 bytes">{{ f.bytes | human_bytes }}</span><br><code class="hash">{{ f.sha256 }}</code></div>{% endfor %}</td>
-<td class="counts">{% if p.changes %}<div>对比 {{ p.changes.previous_period }}</div>{% for label, key, n in p.changes.counts %}<span class="{{ key }}" data-change="{{ key }}" data-count="{{ n }}">{{ label }} {{ n }}</span>{% endfor %}<div class="downloads">{% for f in p.changes.files %}<a href="{{ f.rel | href }}">变更明细 {{ f.label }}</a>{% endfor %}</div>{% else %}<span class="muted">首期，无对比</span>{% endif %}</td>
+<td class="counts">{% if p.changes %}<div>对比 {{ p.changes.previous_period }}</div>{% for label, key, n in p.changes.counts %}<span class="{{ key }}" data-change="{{ key }}" data-count="{{ n }}">{{ label }} {{ n }}</span>{% endfor %}<div class="downloads">{% for f in p.changes.files %}<a href="{{ f.rel | href }}">变更明细 {{ f.label }}</a>{% endfor %}</div>{% else %}<span class="muted">{{ changes_note }}</span>{% endif %}</td>
 </tr>
 {% endfor %}
 </tbody>

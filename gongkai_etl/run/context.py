@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -61,6 +60,7 @@ class RunContext:
     cache: dict[str, Any] = field(default_factory=dict)
     _warnings_from: list[list[str]] = field(default_factory=list)
     _archiving: dict[str, Future[tuple[str, Path]]] = field(default_factory=dict)
+    _raw_read: list[RawTable] = field(default_factory=list)
 
     def settle_inputs(self) -> None:
         """Wait for the raw inputs being archived; their sha256 into ``input_hashes``.
@@ -117,21 +117,10 @@ class RunContext:
 
     def locations(self, input_name: str, *, period: Period | None = None) -> list[str]:
         spec = self.pipeline.inputs.get(input_name)
-        if spec is None:
-            return []
-        location = spec.location(period or self.period, self.pipeline.base_dir)
-        if spec.url is not None:
-            return [location]
-        if glob.has_magic(location):
-            return sorted(glob.glob(location))
-        return [location] if Path(location).exists() else []
+        return spec.locations(period or self.period, self.pipeline.base_dir) if spec else []
 
     def has_input(self, input_name: str, *, period: Period | None = None) -> bool:
-        spec = self.pipeline.inputs.get(input_name)
-        if spec is None:
-            return False
-        loc = spec.location(period or self.period, self.pipeline.base_dir)
-        return spec.url is not None or Path(loc).exists()
+        return bool(self.locations(input_name, period=period))
 
     def source_unit(self, input_name: str, column: str) -> str | None:
         spec = self.pipeline.inputs.get(input_name)
@@ -178,6 +167,7 @@ class RunContext:
         if spec.url is not None and raw.sha256:
             self.input_hashes[raw.location] = raw.sha256
         self._warnings_from.append(raw.meta.setdefault("warnings", []))
+        self._raw_read.append(raw)
         self.extract_seconds += time.perf_counter() - started
         if decl is None:
             self._finished_reading(raw, -1)  # (a streaming reader's later exclusions are not counted)
@@ -210,6 +200,20 @@ class RunContext:
         (CSV) only know their excluded 合计/小计 rows at the end."""
         for row, why in raw.excluded:
             self.excluded.append((raw.location, row, why))
+
+    def bytes_read(self) -> tuple[int, int]:
+        """(bytes read so far, total bytes) of the local inputs this period opened:
+        a streaming reader says how far it is; any other input counts whole."""
+        done = total = 0
+        for raw in self._raw_read:
+            try:
+                size = Path(raw.location).stat().st_size
+            except OSError:
+                continue  # a URL: its body is archived, not here
+            position = raw.meta.get("bytes_read")
+            done += min(size, position()) if callable(position) else size
+            total += size
+        return done, total
 
     @property
     def warnings(self) -> list[str]:

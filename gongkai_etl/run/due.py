@@ -50,11 +50,12 @@ def input_files(pipeline: Pipeline, period: Period, known: dict[str, str] | None
     for spec in pipeline.inputs.values():
         if spec.url is not None:
             continue
-        loc = spec.location(period, pipeline.base_dir)
-        if known and loc in known:
-            out[loc] = known[loc]
-        else:
-            out[loc] = input_sha256(loc) if Path(loc).is_file() else None
+        found = spec.locations(period, pipeline.base_dir)
+        for loc in found or [spec.location(period, pipeline.base_dir)]:
+            if known and loc in known:
+                out[loc] = known[loc]
+            else:
+                out[loc] = input_sha256(loc) if Path(loc).is_file() else None
     return out
 
 
@@ -102,9 +103,8 @@ def missing_inputs(runner: Any, period: Period) -> list[tuple[str, str]]:
             continue
         if decl.datasets and not wanted.intersection(decl.datasets):
             continue  # feeds only datasets of another cadence
-        loc = spec.location(period, pipeline.base_dir)
-        if not Path(loc).exists():
-            out.append((decl.name, loc))
+        if not spec.locations(period, pipeline.base_dir):
+            out.append((decl.name, spec.location(period, pipeline.base_dir)))
     return out
 
 
@@ -163,7 +163,7 @@ def plan_due(runner: Any, ledger: Ledger | None, as_of: date, problems: list[str
             check = ledger.input_check(pipeline.id, period.key) if ledger else None
             missing = missing_inputs(runner, period)
             fingerprint = input_fingerprint(pipeline, period) if (unpublished or not missing) else None
-            held = _held_for_review(ledger, pipeline.id, period.key, check, fingerprint)
+            held = held_for_review(ledger, pipeline.id, period.key, check, fingerprint)
             if held == "waiting":
                 plan.action, plan.reason = "waiting-review", "staged, waiting for `etl review approve`"
             elif held == "rejected":
@@ -188,7 +188,7 @@ def plan_due(runner: Any, ledger: Ledger | None, as_of: date, problems: list[str
     return plans
 
 
-def _held_for_review(ledger: Ledger | None, pipeline: str, period: str, check: Any, fingerprint: str | None) -> str | None:
+def held_for_review(ledger: Ledger | None, pipeline: str, period: str, check: Any, fingerprint: str | None) -> str | None:
     """"waiting" or "rejected" when the period's last run, with the same inputs as now,
     was held for review and that review is still waiting or was rejected; else None."""
     if ledger is None or check is None or check.outcome != "waiting-review" or check.fingerprint != fingerprint:

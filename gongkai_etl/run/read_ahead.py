@@ -1,5 +1,6 @@
 """The source's batches, timed as extract time, and for streaming sources
-extracted by a thread one batch ahead of the stages."""
+extracted by a thread one batch ahead of the stages (then extract time is the
+time the stages waited for it)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def read_ahead(batches: Iterable[Batch], ctx: RunContext, depth: int = 1) -> Ite
         return False
 
     def produce() -> None:
-        gen = timed(batches, ctx)
+        gen = iter(batches)
         try:
             for batch in gen:
                 if not hand_over((None, batch)):
@@ -66,14 +67,25 @@ def read_ahead(batches: Iterable[Batch], ctx: RunContext, depth: int = 1) -> Ite
         except BaseException as exc:  # handed over to the caller's thread
             item = (exc, None)
         finally:
-            gen.close()
+            close = getattr(gen, "close", None)
+        if callable(close):
+            close()
         hand_over(item)
 
+    # Extract time is the time the stages wait for the reader, measured here in
+    # the caller's thread: the reader's own busy time overlaps the stages, and
+    # counting it would make the stage times add up to more than the wall time.
+    # (RunContext.read adds its opening time from the reader's thread; that time
+    # is inside the first wait, so it is replaced, not added.)
+    before = ctx.extract_seconds
+    waited = 0.0
     thread = threading.Thread(target=produce, name="gongkai-extract", daemon=True)
     thread.start()
     try:
         while True:
+            started = time.perf_counter()
             error, batch = out.get()
+            waited += time.perf_counter() - started
             if error is not None:
                 raise error
             if batch is done:
@@ -82,3 +94,4 @@ def read_ahead(batches: Iterable[Batch], ctx: RunContext, depth: int = 1) -> Ite
     finally:
         stop.set()
         thread.join()
+        ctx.extract_seconds = before + waited

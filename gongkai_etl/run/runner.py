@@ -39,6 +39,7 @@ from gongkai_etl.publish.publish import clean_staging, publish_period, recover
 from gongkai_etl.report import (
     DatasetOutcome,
     PeriodOutcome,
+    Progress,
     Reporter,
     RunReport,
     SilentReporter,
@@ -239,8 +240,14 @@ class Runner:
         pending: dict[str, list[pa.Table]] = {d.id: [] for d in datasets}
         extract = self.source.extract(ctx)
         batches = read_ahead(extract, ctx) if self.source.streaming else timed(extract, ctx)
+        progress = getattr(self.reporter, "progress", None)
+        started, rows = time.perf_counter(), 0
         try:
             for batch in batches:
+                if callable(progress):
+                    rows += batch.data.num_rows
+                    done, total = ctx.bytes_read()
+                    progress(Progress(self.pipeline.id, period.key, rows, done, total, time.perf_counter() - started))
                 if batch.dataset not in contexts:
                     continue
                 table = batch.data if isinstance(batch.data, pa.Table) else pa.Table.from_batches([batch.data])

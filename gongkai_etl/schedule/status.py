@@ -240,10 +240,43 @@ def _cells(item: StatusItem) -> list[str]:
     ]
 
 
-def folded_rows(items: list[StatusItem]) -> list[tuple[StatusItem, list[str]]]:
-    """The table rows of ``items``: a run of consecutive overdue (never published)
-    periods of one dataset is one row, ``2016-11..2026-10 (120 期 periods)``, so a
-    pipeline years behind prints a line per gap, not one per month."""
+def _span(values: list[str]) -> str:
+    """``a`` when every value is ``a``, else ``first..last``."""
+    return values[0] if len(set(values)) == 1 else f"{values[0]}..{values[-1]}"
+
+
+def _days_span(run: list[StatusItem]) -> str:
+    days = [i.days for i in run if i.days is not None]
+    if not days:
+        return ""
+    word = "late" if run[0].status is Timeliness.LATE else "overdue"
+    low, high = min(days), max(days)
+    return f"{word} by {low if low == high else f'{low}..{high}'} wd"
+
+
+def _folded_cells(run: list[StatusItem]) -> list[str]:
+    first, last = run[0], run[-1]
+    cells = _cells(last)
+    cells[1] = f"{first.period}..{last.period} ({len(run)} 期 periods)"
+    cells[2] = f"{first.due.isoformat()}..{last.due.isoformat()}"
+    cells[3] = _span([i.published_on.isoformat() if i.published_on else "-" for i in run])
+    cells[4] = _span([f"v{i.version}" if i.version else "-" for i in run])
+    detail = [_days_span(run)]
+    records = [i.records for i in run if i.records]
+    if records:
+        late = sum(r["late"] for r in records)
+        total = sum(r["records"] for r in records)
+        detail.append(f"records late {late}/{total}")
+    cells[6] = "; ".join(d for d in detail if d)
+    return cells
+
+
+def folded_rows(items: list[StatusItem], *, each_period: bool = False) -> list[tuple[StatusItem, list[str]]]:
+    """The table rows of ``items``: a run of consecutive periods of one dataset
+    with the same status is one row, ``2016-11..2026-10 (120 期 periods)``, so a
+    pipeline years behind (or years on time) prints a line per change of status,
+    not one per month. Never-published overdue periods always fold; with
+    ``each_period`` the published ones get a row each."""
     rows: list[tuple[StatusItem, list[str]]] = []
     run: list[StatusItem] = []
 
@@ -251,17 +284,14 @@ def folded_rows(items: list[StatusItem]) -> list[tuple[StatusItem, list[str]]]:
         if len(run) == 1:
             rows.append((run[0], _cells(run[0])))
         elif run:
-            first, last = run[0], run[-1]
-            cells = _cells(last)
-            cells[1] = f"{first.period}..{last.period} ({len(run)} 期 periods)"
-            cells[2] = f"{first.due.isoformat()}.."
-            cells[6] = f"overdue by {last.days}..{first.days} wd" if first.days is not None else cells[6]
-            rows.append((last, cells))
+            rows.append((run[-1], _folded_cells(run)))
         run.clear()
 
     for item in items:
-        folds = item.status is Timeliness.OVERDUE and item.version is None
-        if not folds or (run and run[-1].dataset != item.dataset):
+        never = item.version is None
+        folds = item.status is not Timeliness.NOT_YET_DUE and (never or not each_period)
+        same = run and run[-1].dataset == item.dataset and run[-1].status is item.status and (run[-1].version is None) == never
+        if not folds or not same:
             flush()
         if folds:
             run.append(item)
@@ -282,12 +312,12 @@ def _summary(report: StatusReport) -> str:
     )
 
 
-def render_plain(report: StatusReport, stream: TextIO | None = None) -> None:
+def render_plain(report: StatusReport, stream: TextIO | None = None, *, each_period: bool = False) -> None:
     out = stream or sys.stdout
     for pipeline, rules in report.rules.items():
         items = [i for i in report.items if i.pipeline == pipeline]
         print(f"{pipeline}  as of {report.as_of.isoformat()}", file=out)
-        rows = [HEADERS] + [cells for _, cells in folded_rows(items)]
+        rows = [HEADERS] + [cells for _, cells in folded_rows(items, each_period=each_period)]
         widths = [max(_width(r[k]) for r in rows) for k in range(len(HEADERS))]
         for r in rows:
             line = "  ".join(_pad(cell, widths[k]) for k, cell in enumerate(r)).rstrip()
@@ -299,7 +329,7 @@ def render_plain(report: StatusReport, stream: TextIO | None = None) -> None:
     print(_summary(report), file=out)
 
 
-def render_rich(report: StatusReport) -> None:
+def render_rich(report: StatusReport, *, each_period: bool = False) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -313,7 +343,7 @@ def render_rich(report: StatusReport) -> None:
         table.add_column("published", no_wrap=True, min_width=13)
         table.add_column("status 状态", no_wrap=True, min_width=11)
         table.add_column("detail 说明", ratio=1)
-        for item, cells in folded_rows([i for i in report.items if i.pipeline == pipeline]):
+        for item, cells in folded_rows([i for i in report.items if i.pipeline == pipeline], each_period=each_period):
             colour = STATUS_COLOUR[item.status]
             published = f"{cells[3]} {cells[4]}" if item.version else "-"
             short = cells[5].split(" 逾期")[0].split(" 按时")[0].split(" 未到期")[0]

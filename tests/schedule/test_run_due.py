@@ -193,3 +193,22 @@ def test_periods_held_for_review_wait_for_the_reviewer(project: Path, etl) -> No
     assert waits.returncode == 4
     assert any(ln.startswith("待审查 waiting for review shantytown 2016-09") for ln in waits.stdout.splitlines())
     assert review_rows() == count == 5  # 3 first runs, 2016-08 again, 2016-09 again
+
+
+def test_due_reads_glob_inputs_and_sees_a_changed_office_file(project: Path, etl) -> None:
+    """An input naming one file per office (`行政许可_法人_*`) is found, run, and
+    re-run when one office's file changes; a period with no office file is missing."""
+    pipeline = project / "pipelines/double_publicity.yaml"
+    for path in (project / "sample_data/double_publicity/2016-10").glob("行政*"):
+        path.unlink()
+    run = etl("run", "--due", str(pipeline), "--as-of", ASOF)
+    assert "到期 due double_publicity 2016-08: not yet published" in run.stdout, run.stdout + run.stderr
+    assert "到期 due double_publicity 2016-09: not yet published" in run.stdout
+    assert "缺少输入 missing double_publicity 2016-10: sgs_license:" in run.stdout
+    assert run.stdout.count("缺少输入") == 1
+    again = etl("run", "--due", str(pipeline), "--as-of", ASOF)
+    assert "nothing to run" in again.stdout, again.stdout
+    office = sorted((project / "sample_data/double_publicity/2016-09").glob("行政许可_法人_*"))[0]
+    (office.parent / ("行政许可_法人_补报" + office.suffix)).write_bytes(office.read_bytes())  # one more office's file
+    changed = etl("run", "--due", str(pipeline), "--as-of", ASOF)
+    assert "到期 due double_publicity 2016-09: input changed" in changed.stdout, changed.stdout
