@@ -104,10 +104,11 @@ def render_lines(rows: list[RecordTimeliness]) -> list[str]:
     """The ``etl status`` block (plain text); empty when no dataset has a per-record rule."""
     if not rows:
         return []
+    # one line per dataset (the worst record on it): status over every pipeline stays short
     lines = ["逐条时效 record timeliness (each record against its own deadline 按各条记录自身期限):"]
     for row in rows:
-        lines.append(f"  {row.line()}  [{row.rule}]")
-        lines += [f"    {w}" for w in row.worst_lines()]
+        worst = row.worst_lines()[:1]
+        lines.append(f"  {row.line()}  [{row.rule}]" + (f"; worst 最久: {worst[0]}" if worst else ""))
     return lines
 
 
