@@ -14,7 +14,7 @@ import csv
 import functools
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -297,14 +297,20 @@ class DeadlineRule:
     """When a publication is due: ``amount`` (working) days after an anchor.
 
     ``anchor`` is ``"period_end"`` (the last day of the period) or the name of
-    a date field of the record (e.g. ``decision_date``). Calendar-day rules are
-    plain date arithmetic: the calendar is not consulted, so they work for any
-    year, and a due date falling on a holiday is not moved.
+    a date field of the record (e.g. ``decision_date``). The anchor day itself
+    never counts (民法典 art. 201). A calendar-day deadline whose last day is a
+    rest day or statutory holiday ends on the next working day (民法典 art.
+    203) unless ``roll`` is False; a working-day deadline always ends on one.
+    ``text`` keeps the words the rule was written in (the plan's, for display);
+    ``cadence`` is set when those words were a cadence (每月, 按季度, 每半年).
     """
 
     amount: int
     working: bool
     anchor: str = PERIOD_END
+    roll: bool = True
+    text: str = field(default="", compare=False)
+    cadence: Cadence | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, text: str) -> DeadlineRule:
@@ -350,18 +356,26 @@ class DeadlineRule:
         """Due date counted from ``anchor_date`` (the record's anchor field value)."""
         if self.working:
             return add_working_days(anchor_date, self.amount, cal)
-        return anchor_date + timedelta(days=self.amount)
+        due = anchor_date + timedelta(days=self.amount)
+        if self.roll:
+            while not cal.is_workday(due):
+                due += timedelta(days=1)
+        return due
 
     def __str__(self) -> str:
         unit = "working day" if self.working else "day"
         plural = "" if self.amount == 1 else "s"
         anchor = "period end" if self.per_period else self.anchor
-        return f"{self.amount} {unit}{plural} after {anchor}"
+        # The default (a rest day moves to the next working day) stays unsaid, so
+        # the ledger's and the status report's rule texts keep their wording.
+        fixed = "" if self.working or self.roll else " (rest days not skipped)"
+        return f"{self.amount} {unit}{plural} after {anchor}{fixed}"
 
     def describe_zh(self) -> str:
         anchor = "期末" if self.per_period else self.anchor
         unit = "个工作日" if self.working else "日"
-        return f"{anchor}后{self.amount}{unit}"
+        fixed = "" if self.working or self.roll else "（末日遇节假日不顺延）"
+        return f"{anchor}后{self.amount}{unit}{fixed}"
 
 
 # Defaults, to verify; override per pipeline. The 2016 Chaoyang plan says how
