@@ -52,6 +52,28 @@ MIN_WIDTH, MAX_WIDTH = 6, 60
 FIXED_CREATED = datetime(2000, 1, 1)
 
 
+class _WorkbookFile(_HashingFile):
+    """The staged workbook's file. After a write fails (a full disk) the file is
+    abandoned (the period fails and its staging is discarded), and later writes
+    are dropped: XlsxWriter's zip archive would otherwise retry its end record
+    from a finalizer and print a traceback after the clean ``Error:`` line."""
+
+    failed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self.failed or self.closed:
+            return len(data) if not isinstance(data, memoryview) else data.nbytes
+        try:
+            return super().write(data)
+        except OSError:
+            self.failed = True
+            raise
+
+    def flush(self) -> None:
+        if not (self.failed or self.closed):
+            super().flush()
+
+
 def header_title(field: pa.Field) -> str:
     meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
     title = meta.get("title_zh") or field.name
@@ -63,7 +85,7 @@ class _XlsxSession:
     def __init__(self, path: Path, dataset: Dataset, schema: pa.Schema, period_key: str) -> None:
         import xlsxwriter
 
-        self._file = _HashingFile(path)
+        self._file = _WorkbookFile(path)
         self._book = xlsxwriter.Workbook(self._file, {"constant_memory": True, "strings_to_numbers": False,
                                                       "strings_to_formulas": False, "strings_to_urls": False})
         self._book.set_properties({
@@ -156,8 +178,10 @@ class _XlsxSession:
         if self._sheet is None:  # no rows: still a workbook with its title and header
             self._new_sheet()
         self._finish_sheet()
-        self._book.close()
-        self._file.close()
+        try:
+            self._book.close()
+        finally:
+            self._file.close()
         self.sha256 = self._file.hexdigest()
 
 

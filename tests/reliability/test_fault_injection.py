@@ -138,7 +138,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, forked: ForkServer) -> Sc
     assert r.returncode == 0, r.stdout + r.stderr
     check_consistent(base_out)
     old = _data_files(base_out)
-    assert len(old) == 6  # three datasets x (parquet, csv)
+    assert len(old) == 9  # three datasets x (parquet, csv, xlsx: the shantytown sample opts in to XLSX)
     meta_old = set(published_files(base_out)) - set(old)
 
     scn = Scenario(root, root / "base", old_yaml, new_yaml, old, {}, meta_old, set(), [], 0.0)
