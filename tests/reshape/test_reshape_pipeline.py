@@ -214,3 +214,41 @@ def test_a_step_naming_a_column_the_file_lacks_says_which_it_has(works: Path) ->
     assert result.returncode == 2
     assert "inputs.street_works.reshape[0] (fill_down)" in result.stderr and "'街乡名'" in result.stderr
     assert "did you mean '街乡'" in result.stderr
+
+
+def test_a_python_source_gets_the_steps_too(project: Path) -> None:
+    """The air-quality plugin reads its inputs through the engine: a station's
+    multi-year research-archive CSV (year, month, day, hour 0-23, NA) feeds it
+    with two reshape steps and no preprocessing script."""
+    archive = project / "sample_data" / "air_quality" / "PRSA_Data_Aotizhongxin.csv"
+    with open(archive, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["No", "year", "month", "day", "hour", "SO2", "NO2", "PM10", "PM2.5", "CO", "O3", "station"])
+        t, i = datetime(2016, 7, 1), 0
+        while t < datetime(2016, 11, 1):
+            pm25 = "NA" if i % 50 == 7 else str(20 + i % 90)
+            out.writerow([i + 1, t.year, t.month, t.day, t.hour, 5 + i % 7, 30 + i % 40, 60 + i % 80, pm25, "0.9", 40 + i % 60, "Aotizhongxin"])
+            t, i = t + timedelta(hours=1), i + 1
+    pipeline = project / "pipelines" / "air_quality.yaml"
+    text = pipeline.read_text(encoding="utf-8")
+    old = (
+        "    path: ../sample_data/air_quality/奥体中心_{yyyymm}.csv     # GBK, CO in μg/m³\n"
+        "    fixed: {station: 奥体中心, street: 亚运村街道}\n"
+        "    units: {co: μg/m³}\n"
+    )
+    assert old in text
+    pipeline.write_text(text.replace(old, (
+        "    path: ../sample_data/air_quality/PRSA_Data_Aotizhongxin.csv\n"
+        "    fixed: {station: 奥体中心, street: 亚运村街道}\n"
+        "    reshape:\n"
+        "      - {combine: {into: 监测时间, columns: [year, month, day, hour], as: datetime, hour: beginning}}\n"
+        "      - {select_period: {column: 监测时间}}\n"
+    )), encoding="utf-8")
+    result = run_etl("run", str(pipeline), "--period", "2016-09", "--as-of", "2016-10-20")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [r for r in read_published_rows(project / "output", "aq_station_hourly", "2016-09") if r["station"] == "奥体中心"]
+    assert len(rows) == 30 * 24
+    times = sorted(r["time"] for r in rows)
+    assert times[0] == datetime(2016, 9, 1, 1) and times[-1] == datetime(2016, 10, 1, 0)
+    rejects = read_rejects(project / "output", "aq_station_hourly", "2016-09")
+    assert not [r for r in rejects if "PRSA_Data_Aotizhongxin" in r["file"]]
