@@ -1,6 +1,7 @@
 """Generate a realistic raw 低保 monthly list (the shape plugins/social_assistance.py reads).
 
     python bench/generate_dibao.py N OUT.csv [--seed 1] [--encoding gbk|utf-8]
+                                   [--reject-share 0.15] [--extra-columns 2]
 
 Columns as the street offices collate them: 序号, 街道, 社区, 户主姓名, 身份证号
 (valid GB 11643 check characters, unique per row), 联系电话, 家庭住址, 保障人口,
@@ -8,6 +9,11 @@ Columns as the street offices collate them: 序号, 街道, 社区, 户主姓名
 date formats: 2016-07-01, 2016/7/1, 2016年7月1日, 20160701), 备注. All 43 Chaoyang
 街道/地区 appear. Vectorised with numpy and written in chunks, so 5M rows take
 seconds; GBK by default, as departments keep it.
+
+``--reject-share`` puts that share of rows in 特困供养, a category the public 低保
+list does not take (each such row is a reject), and ``--extra-columns`` adds columns
+the pipeline does not map (经办人, 录入时间, ...): the shape of a list laid out
+differently from ours. Both leave the other values as they are without them.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英霞平刚
 COMMUNITY_SUFFIX = ["社区", "家园社区", "北里社区", "南里社区", "西里社区", "村"]
 CATEGORIES = ["城市低保", "农村低保"]
 REMARKS = ["", "", "", "", "单亲家庭", "残疾", "重病", "老年人"]
+#: A category the public list does not take (its rows are rejected), and extra columns.
+REJECTED_CATEGORY = "特困供养"
+EXTRA_COLUMNS = ["经办人", "录入时间", "审核人", "数据来源"]
 WEIGHTS = np.array([7, 3, 1, 2, 3, 1, 3, 6, 2, 1, 6, 5, 3, 5, 5, 7, 7, 0, 0, 0, 0, 3, 7, 8, 8, 9, 7, 3, 9, 5, 3, 1, 3,
                     5, 2, 8, 9, 5, 1, 2, 2, 1], float)
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], np.int64)
@@ -79,7 +88,7 @@ def _dates(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.select([kind == 0, kind == 1, kind == 2], [iso, slash, cn], compact)
 
 
-def generate_chunk(rng: np.random.Generator, start: int, n: int) -> str:
+def generate_chunk(rng: np.random.Generator, start: int, n: int, reject_share: float = 0.0, extra_columns: int = 0) -> str:
     streets = np.array(sorted(DIVISIONS.values()))
     w = np.resize(WEIGHTS, len(streets)) + 1.0
     s_idx = rng.choice(len(streets), n, p=w / w.sum())
@@ -104,20 +113,27 @@ def generate_chunk(rng: np.random.Generator, start: int, n: int) -> str:
     dates = _dates(rng, n)
     remarks = np.array(REMARKS)[rng.integers(0, len(REMARKS), n)]
     serial = np.arange(start + 1, start + n + 1).astype(str)
+    if reject_share > 0:  # drawn after the others, so the other values do not change
+        category = np.where(rng.random(n) < reject_share, REJECTED_CATEGORY, category)
     cols = [serial, street, community, name, ids, phone, address, persons.astype(str), amount, category, dates, remarks]
+    for k in range(extra_columns):
+        cols.append(np.char.add(EXTRA_COLUMNS[k % len(EXTRA_COLUMNS)][:2], (np.arange(start, start + n) % 97).astype(str)))
     line = cols[0]
     for c in cols[1:]:
         line = np.char.add(np.char.add(line, ","), c)
     return "\n".join(line.tolist()) + "\n"
 
 
-def generate(n: int, out: Path, *, seed: int = 1, encoding: str = "gbk", chunk: int = 250_000) -> Path:
+def generate(n: int, out: Path, *, seed: int = 1, encoding: str = "gbk", chunk: int = 250_000,
+             reject_share: float = 0.0, extra_columns: int = 0) -> Path:
     rng = np.random.default_rng(seed)
     out.parent.mkdir(parents=True, exist_ok=True)
+    header = ",".join([HEADER, *(EXTRA_COLUMNS[k % len(EXTRA_COLUMNS)] + ("" if k < len(EXTRA_COLUMNS) else str(k))
+                                 for k in range(extra_columns))])
     with open(out, "wb") as fh:
-        fh.write((HEADER + "\n").encode(encoding))
+        fh.write((header + "\n").encode(encoding))
         for start in range(0, n, chunk):
-            fh.write(generate_chunk(rng, start, min(chunk, n - start)).encode(encoding))
+            fh.write(generate_chunk(rng, start, min(chunk, n - start), reject_share, extra_columns).encode(encoding))
     return out
 
 
@@ -127,8 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--encoding", default="gbk", choices=["gbk", "utf-8"])
+    ap.add_argument("--reject-share", type=float, default=0.0, help="share of rows in a category the list does not take")
+    ap.add_argument("--extra-columns", type=int, default=0, help="columns the pipeline does not map")
     args = ap.parse_args(argv)
-    generate(args.rows, args.out, seed=args.seed, encoding=args.encoding)
+    generate(args.rows, args.out, seed=args.seed, encoding=args.encoding, reject_share=args.reject_share,
+             extra_columns=args.extra_columns)
     return 0
 
 

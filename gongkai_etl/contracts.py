@@ -267,12 +267,19 @@ class NamedCheck:
     ``valid`` takes the field's typed values as one Arrow array and returns a
     boolean array of the same length: true where the value passes, null or true
     where it is null (a missing value is ``required``'s business).
+
+    ``code``: every valid value is a code of a fixed shape that names no person
+    (a credit code, a division code). The privacy scan then leaves the field
+    alone, as it does a field with a bounded ``pattern``: an all-digit credit
+    code can look like a bank card number. Never set it for a check of personal
+    numbers (``id18``): those fields must be dropped or masked, and scanned.
     """
 
     name: str
     title_zh: str
     title_en: str
     valid: Callable[[pa.Array], pa.Array]
+    code: bool = False
 
     @property
     def reason(self) -> str:

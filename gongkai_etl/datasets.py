@@ -16,6 +16,7 @@ import pyarrow as pa
 from gongkai_etl.errors import ConfigError, did_you_mean
 from gongkai_etl.periods import Cadence
 from gongkai_etl.rules import Derivation, Rule
+from gongkai_etl.workdays import DeadlineRule
 
 #: Field types a declaration may use, with their Table Schema type.
 FIELD_TYPES: dict[str, str] = {
@@ -129,8 +130,10 @@ class Dataset:
     """An open dataset: stable id, schema, primary key, cadence, publisher.
 
     ``domain`` groups datasets on the catalog page; ``headline`` names the
-    numeric field charted per period; ``privacy`` and ``deadline`` are plain
-    dicts read by the protect stage and the deadline rules.
+    numeric field charted per period; ``privacy`` is a plain dict read by the
+    protect stage; ``deadline`` is a rule's text or a parsed
+    :class:`~gongkai_etl.workdays.DeadlineRule` (a YAML dataset's, see
+    :func:`gongkai_etl.deadline_rules.parse_deadline`).
     """
 
     id: str
@@ -145,7 +148,7 @@ class Dataset:
     keywords: tuple[str, ...] = ()
     headline: str | None = None
     headline_agg: str = "sum"  # how per-row values become one figure per period
-    deadline: str | None = None  # e.g. "10 working days after period end"
+    deadline: str | DeadlineRule | None = None  # e.g. "10 working days after period end"
     privacy: dict[str, Any] = dc_field(default_factory=dict)
     review: str = "auto"
     open_attribute: str = "无条件开放"  # 开放属性

@@ -12,10 +12,9 @@ per-period deadline (or the cadence default) for ``etl status``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.errors import ConfigError
+from gongkai_etl.deadline_rules import explain, parse_deadline
 from gongkai_etl.spec import Pipeline
 from gongkai_etl.workdays import (
     DEFAULT_DEADLINES,
@@ -34,6 +33,13 @@ class DeadlinePlan:
     period_source: str  # pipeline | dataset | default
     record_rule: DeadlineRule | None = None
 
+    def explain(self) -> list[str]:
+        """How each rule was understood, for ``etl validate``: one line per rule."""
+        lines = [f"期限 deadline ({self.period_source}): {explain(self.period_rule)}"]
+        if self.record_rule is not None:
+            lines.append(f"逐条期限 record deadline: {explain(self.record_rule)}")
+        return lines
+
     def describe(self) -> str:
         text = f"{self.period_rule} ({self.period_source})"
         if self.record_rule is not None:
@@ -41,40 +47,27 @@ class DeadlinePlan:
         return text
 
 
-def _parse(text: str, where: str, file: Path | None) -> DeadlineRule:
-    try:
-        return DeadlineRule.parse(text)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc.message}", file=file) from None
-
-
 def deadline_plan(pipeline: Pipeline, dataset: Dataset) -> DeadlinePlan:
     """Resolve the rules of ``dataset``; errors name the pipeline key or the dataset."""
+    dates = [f.name for f in dataset.fields if f.type in ("date", "datetime")]
     declared = None
     if dataset.deadline:
-        declared = _parse(dataset.deadline, f"dataset {dataset.id} deadline", None)
-    text = pipeline.deadlines.get(dataset.id)
-    rule = _parse(text, f"deadlines.{dataset.id}", pipeline.file) if text else declared
-    source = "pipeline" if text else ("dataset" if declared else "default")
+        where = f"dataset {dataset.id} deadline"
+        declared = parse_deadline(dataset.deadline, date_fields=dates, cadence=dataset.cadence, path=where)
+    value = pipeline.deadlines.get(dataset.id)
+    rule = declared
+    if value:
+        rule = parse_deadline(
+            value, date_fields=dates, cadence=dataset.cadence, path=f"deadlines.{dataset.id}", file=pipeline.file
+        )
+    source = "pipeline" if value else ("dataset" if declared else "default")
     if rule is None:
         return DeadlinePlan(dataset.id, default_rule(dataset.cadence), "default")
     if rule.per_period:
         return DeadlinePlan(dataset.id, rule, source)
-    _check_anchor(dataset, rule, f"deadlines.{dataset.id}" if text else f"dataset {dataset.id} deadline", pipeline.file if text else None)
     if declared is not None and declared.per_period:
         return DeadlinePlan(dataset.id, declared, "dataset", rule)
     return DeadlinePlan(dataset.id, default_rule(dataset.cadence), "default", rule)
-
-
-def _check_anchor(dataset: Dataset, rule: DeadlineRule, where: str, file: Path | None) -> None:
-    dates = [f.name for f in dataset.fields if f.type in ("date", "datetime")]
-    if rule.anchor not in dates:
-        raise ConfigError(
-            f"{where}: 期限规则按字段 {rule.anchor!r} 计算, 但它不是数据集 {dataset.id} 的日期字段 "
-            f"(the rule counts from {rule.anchor!r}, which is not a date field of {dataset.id}; "
-            f"date fields: {', '.join(dates) or 'none'})",
-            file=file,
-        )
 
 
 def calendar_for(pipeline: Pipeline) -> WorkCalendar:

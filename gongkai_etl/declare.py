@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.datasets import FIELD_TYPES, Dataset, Field
+from gongkai_etl.deadline_rules import parse_deadline
 from gongkai_etl.errors import ConfigError, did_you_mean
 from gongkai_etl.fields import division_code_field, period_field
 from gongkai_etl.periods import Cadence
@@ -34,7 +35,7 @@ DATASET_KEYS: dict[str, str] = {
     "domain": "catalog group, e.g. 双公示 double publicity",
     "keywords": "list of keywords",
     "cadence": "monthly | quarterly | half-yearly | yearly",
-    "deadline": "deadline rule, e.g. 期末后10个工作日内 or 7 days after decision_date",
+    "deadline": "deadline rule: 每月 | 按季度 | 每半年, 期末后10个工作日内, {text: 清单调整后10个工作日内, anchor: adjustment_date} or {days, working, after, roll_to_workday}",
     "primary_key": "list of field names",
     "headline": "numeric field charted per period, or {field: F, agg: sum|count|mean|last}",
     "review": "auto | required",
@@ -263,7 +264,8 @@ def dataset_from_mapping(data: Any, *, file: Path | None = None, path: str = "")
     if "primary_key" in data:
         values["primary_key"] = where.at("primary_key").texts(data["primary_key"], "field names")
     if "deadline" in data:
-        values["deadline"] = _deadline(where.at("deadline"), data["deadline"])
+        dates = [f.name for f in fields if f.type in ("date", "datetime")]
+        values["deadline"] = parse_deadline(data["deadline"], date_fields=dates, cadence=cadence, path=where.at("deadline").path, file=file)
     if "review" in data:
         if data["review"] not in ("auto", "required"):
             raise where.at("review").error(f"expected auto or required, got {_kind(data['review'])}")
@@ -308,14 +310,28 @@ def _headline(where: _Where, value: Any) -> dict[str, Any]:
     return {"headline": where.at("field").text(data.get("field"), "a field name"), "headline_agg": agg}
 
 
-def _deadline(where: _Where, value: Any) -> str:
-    if isinstance(value, str) and value.strip():
-        return value
-    raise where.error(f"expected a deadline rule such as 期末后10个工作日内 or '7 days after decision_date', got {_kind(value)}")
+#: Parsed dataset files by (path, mtime, size): every command loads the shipped
+#: files once per plugin registry, and PyYAML's pure-Python parser costs ~25 ms
+#: a file. The results are frozen dataclasses, safe to share.
+_PARSED: dict[tuple[str, int, int], list[Declared]] = {}
 
 
 def load_dataset_file(file: Path) -> list[Declared]:
     """The datasets of one YAML file: a single dataset mapping, or ``datasets: [...]``."""
+    try:
+        st = file.stat()
+        key: tuple[str, int, int] | None = (str(file.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None  # load_yaml says what is wrong with the path
+    if key is not None and key in _PARSED:
+        return list(_PARSED[key])
+    declared = _load_dataset_file(file)
+    if key is not None:
+        _PARSED[key] = declared
+    return list(declared)
+
+
+def _load_dataset_file(file: Path) -> list[Declared]:
     data = load_yaml(file)
     if isinstance(data, Mapping) and set(data) == {"datasets"}:
         items = data["datasets"]

@@ -62,8 +62,15 @@ class PeriodOutcome:
     period: str
     datasets: list[DatasetOutcome] = field(default_factory=list)
     excluded_rows: int = 0
+    #: the rows the readers left out, counted by reason (合计/小计行, 脚注行)
+    excluded: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     exit_code: int = 0
+
+    def excluded_text(self) -> str:
+        """``已排除的非数据行 (rows left out): 合计/小计行 (total row) 1, 脚注行 (footnote) 6``."""
+        parts = ", ".join(f"{why} {n}" for why, n in self.excluded.items()) or str(self.excluded_rows)
+        return f"已排除的非数据行 (rows left out, not data): {parts}"
 
 
 @dataclass

@@ -146,7 +146,7 @@ class Pipeline:
     until: dict[str, Period] = field(default_factory=dict)
     max_reject_ratio: float = 0.0
     review: str = "auto"
-    deadlines: dict[str, str] = field(default_factory=dict)
+    deadlines: dict[str, Any] = field(default_factory=dict)  # dataset id -> rule text or mapping
     privacy: dict[str, dict[str, Any]] = field(default_factory=dict)
     salt_env: str = "GONGKAI_SALT"
     ledger_path: Path | None = None
@@ -313,7 +313,8 @@ def load_pipeline(file: str | Path) -> Pipeline:
 
     deadlines = _str_map(file, "deadlines", data.get("deadlines") or {})
     for k, v in deadlines.items():
-        _expect(file, f"deadlines.{k}", v, str, "a rule like `10 working days after period end`")
+        # text or the structured mapping; parsed against the dataset by deadlines.deadline_plan
+        _expect(file, f"deadlines.{k}", v, (str, dict), "a rule like 期末后10个工作日内 or {days: 7, after: decision_date}")
     privacy = _str_map(file, "privacy", data.get("privacy") or {})
     for k, v in privacy.items():
         _expect(file, f"privacy.{k}", v, dict, "a mapping of policy overrides")

@@ -11,9 +11,10 @@ weekday/weekend guess.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -38,6 +39,14 @@ _OVERRIDE_FORMAT = (
 )
 
 
+@functools.lru_cache(maxsize=8192)
+def _official_workday(d: date) -> bool:
+    """chinesecalendar's answer, shared by every calendar of the process: the
+    package validates each date it is asked about (~40 µs a call), and each
+    pipeline has its own WorkCalendar."""
+    return bool(chinese_calendar.is_workday(d))
+
+
 class WorkCalendar:
     """Which days are working days (工作日) in mainland China.
 
@@ -60,6 +69,7 @@ class WorkCalendar:
         # Deadline arithmetic asks about the same few hundred days again and
         # again (every dataset, every period), so remember the answers.
         self._cache: dict[date, bool] = {}
+        self._prefix: dict[int, list[int]] = {}  # year -> working days among its first i days
 
     @classmethod
     def load(cls, override_path: Path | None) -> WorkCalendar:
@@ -103,11 +113,42 @@ class WorkCalendar:
         self._cache[d] = result
         return result
 
+    def _year_prefix(self, year: int) -> list[int]:
+        """``prefix[i]``: working days among the first ``i`` days of ``year`` (computed once a year)."""
+        prefix = self._prefix.get(year)
+        if prefix is None:
+            first = date(year, 1, 1)
+            days = (date(year + 1, 1, 1) - first).days
+            prefix = [0]
+            for i in range(days):
+                prefix.append(prefix[-1] + self.is_workday(first + timedelta(days=i)))
+            self._prefix[year] = prefix
+        return prefix
+
+    def working_days_between(self, after: date, until: date) -> int:
+        """Working days in (``after``, ``until``], from per-year running counts: a
+        status of ten years of monthly datasets asks this a few hundred times, and
+        walking day by day cost seconds."""
+        after = after.date() if isinstance(after, datetime) else after
+        until = until.date() if isinstance(until, datetime) else until
+        if until <= after:
+            return 0
+
+        def through(d: date) -> int:
+            return self._year_prefix(d.year)[d.timetuple().tm_yday]
+
+        if after.year == until.year:
+            return through(until) - through(after)
+        total = self._year_prefix(after.year)[-1] - through(after)
+        for year in range(after.year + 1, until.year):
+            total += self._year_prefix(year)[-1]
+        return total + through(until)
+
     def _decide(self, d: date) -> bool:
         if d in self._overrides:
             return self._overrides[d]
         if d.year in self.official_years:
-            return bool(chinese_calendar.is_workday(d))
+            return _official_workday(d)
         if d.year in self._override_years:
             return d.weekday() < 5
         raise self._not_covered(d.year)
@@ -227,13 +268,7 @@ def count_working_days(after: date, until: date, cal: WorkCalendar) -> int:
     The inverse of :func:`add_working_days`; used to say how many working days
     late a publication was.
     """
-    count = 0
-    day = after + timedelta(days=1)
-    while day <= until:
-        if cal.is_workday(day):
-            count += 1
-        day += timedelta(days=1)
-    return count
+    return cal.working_days_between(after, until)
 
 
 PERIOD_END = "period_end"
@@ -262,14 +297,20 @@ class DeadlineRule:
     """When a publication is due: ``amount`` (working) days after an anchor.
 
     ``anchor`` is ``"period_end"`` (the last day of the period) or the name of
-    a date field of the record (e.g. ``decision_date``). Calendar-day rules are
-    plain date arithmetic: the calendar is not consulted, so they work for any
-    year, and a due date falling on a holiday is not moved.
+    a date field of the record (e.g. ``decision_date``). The anchor day itself
+    never counts (民法典 art. 201). A calendar-day deadline whose last day is a
+    rest day or statutory holiday ends on the next working day (民法典 art.
+    203) unless ``roll`` is False; a working-day deadline always ends on one.
+    ``text`` keeps the words the rule was written in (the plan's, for display);
+    ``cadence`` is set when those words were a cadence (每月, 按季度, 每半年).
     """
 
     amount: int
     working: bool
     anchor: str = PERIOD_END
+    roll: bool = True
+    text: str = field(default="", compare=False)
+    cadence: Cadence | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, text: str) -> DeadlineRule:
@@ -315,18 +356,26 @@ class DeadlineRule:
         """Due date counted from ``anchor_date`` (the record's anchor field value)."""
         if self.working:
             return add_working_days(anchor_date, self.amount, cal)
-        return anchor_date + timedelta(days=self.amount)
+        due = anchor_date + timedelta(days=self.amount)
+        if self.roll:
+            while not cal.is_workday(due):
+                due += timedelta(days=1)
+        return due
 
     def __str__(self) -> str:
         unit = "working day" if self.working else "day"
         plural = "" if self.amount == 1 else "s"
         anchor = "period end" if self.per_period else self.anchor
-        return f"{self.amount} {unit}{plural} after {anchor}"
+        # The default (a rest day moves to the next working day) stays unsaid, so
+        # the ledger's and the status report's rule texts keep their wording.
+        fixed = "" if self.working or self.roll else " (rest days not skipped)"
+        return f"{self.amount} {unit}{plural} after {anchor}{fixed}"
 
     def describe_zh(self) -> str:
         anchor = "期末" if self.per_period else self.anchor
         unit = "个工作日" if self.working else "日"
-        return f"{anchor}后{self.amount}{unit}"
+        fixed = "" if self.working or self.roll else "（末日遇节假日不顺延）"
+        return f"{anchor}后{self.amount}{unit}{fixed}"
 
 
 # Defaults, to verify; override per pipeline. The 2016 Chaoyang plan says how

@@ -41,6 +41,8 @@ def _is_division(value: str) -> bool:
 def register_checks() -> list[NamedCheck]:
     return [
         NamedCheck("id18", "公民身份号码", "resident ID number (GB 11643)", per_distinct(is_valid_id18)),
-        NamedCheck("uscc", "统一社会信用代码", "unified social credit code (GB 32100)", per_distinct(is_valid_uscc)),
-        NamedCheck("division_code", "朝阳区街道/地区", "Chaoyang street or area (name or division code)", per_distinct(_is_division)),
+        NamedCheck("uscc", "统一社会信用代码", "unified social credit code (GB 32100)", per_distinct(is_valid_uscc), code=True),
+        NamedCheck(
+            "division_code", "朝阳区街道/地区", "Chaoyang street or area (name or division code)", per_distinct(_is_division), code=True
+        ),
     ]

@@ -14,6 +14,13 @@ Datasets (yearly; the period is the fiscal year):
   and change % are derived here, never copied from the department's sheet.
 * ``pe_sangong_stats``: one row per department and version with the counts.
 
+Deadlines (预算法 art. 14): a budget or final account approved by the finance bureau is published
+within 20 days of the approval. The 批复日期 line above the header gives each file's approval
+date; every row of the file carries it as ``approval_date`` and is due 20 calendar days after it
+(a last day on a rest day moves to the next working day), so the year's budget and its final
+accounts, months apart, each keep their own deadline. A file without the line leaves the date
+empty: ``etl status`` counts such rows "without a date".
+
 Reading several files per input: an input's ``path`` may be a glob (``{year}/*.xlsx``); every
 matching file is read through the engine's own reader (archive, column mapping, fixed values).
 Units: the ``单位：元`` line above the header is detected per file; a pipeline's ``units:`` for
@@ -148,6 +155,14 @@ DEPT_CODE = Field("dept_code", "单位编码", required=True, pattern=r"\d{3,12}
 DEPT_NAME = Field("dept_name", "单位名称", required=True, title_en="budget unit")
 VERSION = Field("version", "预决算", required=True, enum=VERSIONS, title_en="budget or final accounts",
                 description="预算 budget; 决算 final accounts")
+APPROVAL = Field(
+    "approval_date", "批复日期", type="date", title_en="approved on",
+    description="财政部门批复该单位预算或决算的日期（报表表头“批复日期：”）；应在批复后20日内公开（预算法第十四条）",
+)
+#: 预算法 art. 14: budgets and final accounts approved by the finance department are published
+#: by each department within 20 days of the approval. Counted per record from the approval date
+#: of its file, so a budget and the year's final accounts each keep their own deadline.
+DEADLINE = "approval_date后20日内"
 
 
 def _amount(name: str, zh: str, en: str, *, minimum: float | None = 0, required: bool = False) -> Field:
@@ -169,11 +184,13 @@ SANGONG = Dataset(
     cadence=Cadence.YEARLY,
     primary_key=("period", "dept_code", "version", "item"),
     headline="amount",
+    deadline=DEADLINE,
     fields=(
         PERIOD,
         DEPT_CODE,
         DEPT_NAME,
         VERSION,
+        APPROVAL,
         Field("item", "项目", required=True, enum=tuple(i.name for i in ITEMS), title_en="item"),
         Field("econ_code", "部门经济分类款级科目编码", pattern=r"\d{5}", title_en="economic classification code (department)",
               description="部门预算支出经济分类款级科目 30212/31013/30231/30217; 合计、小计为空"),
@@ -199,11 +216,13 @@ STATS = Dataset(
     cadence=Cadence.YEARLY,
     primary_key=("period", "dept_code", "version"),
     headline="vehicles_held",
+    deadline=DEADLINE,
     fields=(
         PERIOD,
         DEPT_CODE,
         DEPT_NAME,
         VERSION,
+        APPROVAL,
         Field("trips", "因公出国(境)团组数", type="integer", unit="个", minimum=0, title_en="trips abroad (groups)"),
         Field("travellers", "因公出国(境)人次", type="integer", unit="人次", minimum=0, title_en="travellers"),
         Field("vehicles_bought", "公务用车购置数", type="integer", unit="辆", minimum=0, title_en="vehicles bought"),
@@ -240,6 +259,7 @@ _TITLE = re.compile(
 )
 _UNIT = re.compile(r"单位\s*[:：]\s*(亿元|千元|万元|元)")
 _DEPT_CODE = re.compile(r"(?:单位|部门)(?:编码|代码)\s*[:：]\s*([0-9]{3,12})")
+_APPROVAL = re.compile(r"批复(?:日期|时间)\s*[:：]\s*((?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}\s*日?)")
 _FILE_NAME = re.compile(r"^(?P<code>[0-9]{3,12})?[_\-\s]*(?P<rest>.*)$")
 
 
@@ -252,6 +272,7 @@ class Header:
     year: str | None = None
     version: str | None = None
     unit: str | None = None
+    approval_date: str | None = None  # as the sheet writes it; the normalize stage parses it
 
 
 class PublicExpenditureSource(Source):
@@ -514,6 +535,7 @@ def _read_submission(ctx: SourceContext, input_name: str, path: str) -> list[dic
             "dept_code": head.dept_code,
             "dept_name": head.dept_name,
             "version": head.version,
+            "approval_date": head.approval_date,
             "item": item.name if item else name,
             "econ_code": code,
             "amount": _to_wanyuan(r.get("this_year"), units["this_year"]),
@@ -555,6 +577,9 @@ def _parse_header(title_rows: list[list[Any]], file_name: str) -> Header:
         m = _DEPT_CODE.search(s)
         if m and head.dept_code is None:
             head.dept_code = m[1]
+        m = _APPROVAL.search(s)
+        if m and head.approval_date is None:
+            head.approval_date = m[1].replace(" ", "")
     # File names as departments send them: 108001_朝阳区教育委员会_2016年三公经费预算.xlsx
     stem = Path(file_name).stem
     m = _FILE_NAME.match(stem)
@@ -636,7 +661,7 @@ def _stats_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not items:
         return []
     first = items[0]
-    rec: dict[str, Any] = {k: first[k] for k in ("period", "dept_code", "dept_name", "version")}
+    rec: dict[str, Any] = {k: first[k] for k in ("period", "dept_code", "dept_name", "version", "approval_date")}
     by_item = {}
     for r in items:
         if r["_item_key"] and r["_item_key"] not in by_item:

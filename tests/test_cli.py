@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import run_etl
 
 
 def _pipeline(project: Path, text: str) -> Path:
@@ -22,7 +23,7 @@ GOOD = (
 )
 
 
-def _one_error_line(result) -> str:  # noqa: ANN001
+def _one_error_line(result) -> str:
     lines = [l for l in result.stderr.splitlines() if l.strip()]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Error: ")
@@ -109,3 +110,11 @@ def test_json_log_format(project: Path, etl, fmt: str) -> None:
     assert {"stage", "period"} <= kinds
     period = next(e for e in events if e["event"] == "period")
     assert {d["status"] for d in period["datasets"]} == {"published"}
+
+
+def test_rows_left_out_are_counted_by_reason(project: Path) -> None:
+    """The 填表人 footnote under each office's table is said to be a footnote, not a total."""
+    proc = run_etl("run", str(project / "pipelines/double_publicity.yaml"), "--period", "2016-08")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if "rows left out" in x)
+    assert "脚注行 (footnote)" in line and "合计" not in line, line

@@ -236,18 +236,25 @@ def test_parse_errors_list_accepted_forms(text: str) -> None:
         assert "7 days after decision_date" in message
 
 
-def test_calendar_day_rule_is_plain_date_arithmetic() -> None:
+def test_calendar_day_rule_ending_on_a_rest_day_moves_to_the_next_working_day() -> None:
     rule = DeadlineRule.parse("20 days after period end")
-    # 2016-10-31 + 20 days = 2016-11-20 (a Sunday; calendar-day due dates are not moved).
-    assert rule.due_for_period(Period.parse("2016-10"), CAL) == date(2016, 11, 20)
-    # Needs no calendar at all, so an uncovered year is fine.
-    assert rule.due_for_period(Period.parse("2030-01"), CAL) == date(2030, 2, 20)
+    # 2016-10-31 + 20 days = Sunday 2016-11-20 -> Monday 2016-11-21 (民法典 art. 203).
+    assert rule.due_for_period(Period.parse("2016-10"), CAL) == date(2016, 11, 21)
+    # roll=False is plain date arithmetic and needs no calendar: an uncovered year is fine.
+    fixed = DeadlineRule(20, False, roll=False)
+    assert fixed.due_for_period(Period.parse("2016-10"), CAL) == date(2016, 11, 20)
+    assert fixed.due_for_period(Period.parse("2030-01"), CAL) == date(2030, 2, 20)
+    # Rolling asks the calendar, which must cover the year: never a weekend guess.
+    with pytest.raises(ConfigError, match="2030"):
+        rule.due_for_period(Period.parse("2030-01"), CAL)
 
 
 def test_record_rules() -> None:
     seven_days = DeadlineRule.parse("7 days after decision_date")
-    # 2016-09-28 + 7 calendar days = 2016-10-05, inside the holiday, unchanged.
-    assert seven_days.due_for_record(date(2016, 9, 28), CAL) == date(2016, 10, 5)
+    # 2016-09-28 + 7 calendar days = 2016-10-05, inside the National Day holiday:
+    # the term ends on the next working day, the 调休 Saturday 2016-10-08.
+    assert seven_days.due_for_record(date(2016, 9, 28), CAL) == date(2016, 10, 8)
+    assert DeadlineRule(7, False, "decision_date", roll=False).due_for_record(date(2016, 9, 28), CAL) == date(2016, 10, 5)
     two_wd = DeadlineRule.parse("2 working days after signing_date")
     # Signed Thu 2016-09-29: Fri 09-30(1), then Sat 10-08(2) -> a Saturday due date.
     assert two_wd.due_for_record(date(2016, 9, 29), CAL) == date(2016, 10, 8)
@@ -317,3 +324,15 @@ def test_rule_text_round_trips(amount: int, working: bool, anchor: str) -> None:
     rule = DeadlineRule(amount, working, anchor)
     assert DeadlineRule.parse(str(rule)) == rule
     assert DeadlineRule.parse(rule.describe_zh()) == rule
+
+
+_SPAN = st.dates(min_value=date(2012, 1, 1), max_value=date(2026, 12, 31))
+
+
+@given(after=_SPAN, until=_SPAN)
+@settings(max_examples=200, deadline=None)
+def test_counting_working_days_by_yearly_running_counts_equals_walking_the_days(after: date, until: date) -> None:
+    cal = WorkCalendar()
+    walked = sum(1 for i in range(1, (until - after).days + 1) if cal.is_workday(after + timedelta(days=i)))
+    assert count_working_days(after, until, cal) == walked
+

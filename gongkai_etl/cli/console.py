@@ -112,7 +112,7 @@ class PlainReporter:
             for line in _timeliness_lines(d):
                 self._print(f"    {line}")
         if outcome.excluded_rows:
-            self._print(f"  合计/小计行已排除 (total rows left out): {outcome.excluded_rows}")
+            self._print(f"  {outcome.excluded_text()}")
 
 
 class RichReporter(PlainReporter):
@@ -165,7 +165,7 @@ class RichReporter(PlainReporter):
                 colour = "yellow" if (d.timeliness or {}).get("late") else "green"
                 self.console.print(f"  [{colour}]{d.dataset}[/{colour}] " + "\n    ".join(lines), highlight=False)
         if outcome.excluded_rows:
-            self.console.print(f"  合计/小计行已排除 (total rows left out): {outcome.excluded_rows}")
+            self.console.print(f"  {outcome.excluded_text()}", highlight=False)
 
 
 #: Keys every JSON line carries (null where they do not apply), so a log query
@@ -219,7 +219,7 @@ class JsonReporter:
     def period_done(self, outcome: PeriodOutcome) -> None:
         datasets = [{k: v for k, v in d.__dict__.items() if k != "stages"} for d in outcome.datasets]
         self._emit("period", "error" if outcome.exit_code else "info", pipeline=outcome.pipeline, period=outcome.period,
-                   error=outcome.error, exit_code=outcome.exit_code, excluded_rows=outcome.excluded_rows, datasets=datasets)
+                   error=outcome.error, exit_code=outcome.exit_code, excluded_rows=outcome.excluded_rows, excluded=outcome.excluded, datasets=datasets)
 
 
 SUMMARY_HEADERS = ["流水线 pipeline", "期间 periods", "已发布 published", "未变化 unchanged", "待审查 review",

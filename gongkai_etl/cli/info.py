@@ -20,12 +20,16 @@ from gongkai_etl.errors import ConfigError
 @app.command()
 def validate(pipelines: PipelinesArg) -> None:
     """检查流水线文件 Validate pipeline files without running them."""
+    from gongkai_etl.deadlines import deadline_plan
     from gongkai_etl.pipeline_check import check_pipeline
 
     for p in load_pipelines(pipelines):
         source, datasets = check_pipeline(p)
         if not settings.quiet:
             print(f"OK {p.file}: source {source.name}, datasets {', '.join(d.id for d in datasets)}")
+            for d in datasets:  # how each deadline rule was understood
+                for line in deadline_plan(p, d).explain():
+                    print(f"  {d.id} {line}")
 
 
 @app.command()

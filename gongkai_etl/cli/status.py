@@ -33,6 +33,7 @@ def status(
     """公开时效 Publication status: every dataset and closed period, its due date, published on time / late / overdue.
 
     Exit 0 when nothing is overdue, 1 when something is."""
+    from gongkai_etl.schedule.record_status import print_record_timeliness
     from gongkai_etl.schedule.scope import parse_as_of
     from gongkai_etl.schedule.status import (
         build_status,
@@ -42,6 +43,8 @@ def status(
     )
 
     report = build_status(load_pipelines(default_pipelines(pipelines)), parse_as_of(as_of))
+    if not as_json:  # per-record timeliness above the tables, so the summary line stays last
+        print_record_timeliness(report.items)
     if as_json:
         render_json(report)
     elif sys.stdout.isatty():

@@ -55,6 +55,7 @@ from gongkai_etl.portal.chart import (
 )
 from gongkai_etl.portal.output import output_pipelines
 from gongkai_etl.portal.site_templates import TEMPLATES
+from gongkai_etl.schedule.record_status import record_timeliness
 from gongkai_etl.schedule.status import pipeline_status
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def _status(dataset: Dataset, pubs: list[Publication], items: list[Any] | None =
     "最近发布" and the publication date."""
     latest = max(pubs, key=lambda p: _period_sort(p.period))
     fallback = {"key": "published", "label": "最近发布", "date": beijing_time(latest.published_at)[:10],
-                "title": beijing_time(latest.published_at), "overdue": ""}
+                "title": beijing_time(latest.published_at), "overdue": "", "records": ""}
     if not items:
         return fallback
     item = next((i for i in items if i.period == latest.period), None)
@@ -189,6 +190,8 @@ def _status(dataset: Dataset, pubs: list[Publication], items: list[Any] | None =
         )
     if overdue:
         out["overdue"] = f"另有 {len(overdue)} 期逾期未公开（最早 {min(i.period for i in overdue)}）"
+    # a dataset due record by record: how many of its records were published in time
+    out["records"] = next((r.summary_zh() for r in record_timeliness(items)), "")
     return out
 
 

@@ -84,7 +84,7 @@ INDEX = """{% extends "base.html" %}
 <td><a class="title" href="{{ (d.id ~ '/index.html') | href }}">{{ d.title_zh }}</a>{% if d.title_en %}<div class="en">{{ d.title_en }}</div>{% endif %}</td>
 <td>{{ d.cadence_zh }}</td>
 <td>{{ d.latest }}<div class="muted">共 {{ d.periods }} 期</div></td>
-<td><span class="status status-{{ d.status.key }}" title="{{ d.status.title }}">{{ d.status.label }}</span><div class="muted">{{ d.status.date }}</div>{% if d.status.overdue %}<div class="overdue">{{ d.status.overdue }}</div>{% endif %}</td>
+<td><span class="status status-{{ d.status.key }}" title="{{ d.status.title }}">{{ d.status.label }}</span><div class="muted">{{ d.status.date }}</div>{% if d.status.overdue %}<div class="overdue">{{ d.status.overdue }}</div>{% endif %}{% if d.status.records %}<div class="muted records">{{ d.status.records }}</div>{% endif %}</td>
 <td class="counts">{% if d.changes %}{% for label, key, n in d.changes.counts %}<span class="{{ key }}">{{ label }} {{ n }}</span>{% endfor %}{% else %}<span class="muted">{{ d.changes_note }}</span>{% endif %}</td>
 <td class="downloads">{% for l in d.downloads %}<a href="{{ l.href | href }}">{{ l.label }}</a>{% endfor %}</td>
 </tr>
@@ -118,6 +118,7 @@ DATASET = """{% extends "base.html" %}
 <dt>更新周期</dt><dd>{{ cadence_zh }} <span class="en">{{ ds.cadence.value }}, {{ ds.cadence.iso_duration }}</span></dd>
 <dt>开放属性</dt><dd>{{ ds.open_attribute }}</dd>
 <dt>最新期间</dt><dd>{{ latest.period }} <span class="status status-{{ status.key }}" title="{{ status.title }}">{{ status.label }}</span> <span class="muted">{{ status.date }}</span>{% if status.overdue %} <span class="overdue">{{ status.overdue }}</span>{% endif %}</dd>
+{% if status.records %}<dt>逐条时效</dt><dd class="records">{{ status.records }} <span class="en">records published within their own deadline</span></dd>{% endif %}
 {% if ds.keywords %}<dt>关键词</dt><dd>{{ ds.keywords | join("，") }}</dd>{% endif %}
 {% if ds.primary_key %}<dt>主键</dt><dd><code>{{ ds.primary_key | join(", ") }}</code></dd>{% endif %}
 <dt>元数据</dt><dd class="downloads"><a href="datapackage.json">datapackage.json</a><a href="../catalog.json">catalog.json</a></dd>

@@ -8,6 +8,7 @@ report shows masked values only.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 
 import pyarrow as pa
 
@@ -20,7 +21,10 @@ from gongkai_etl.protect.scan import Finding, format_findings, scan_table
 from gongkai_etl.spec import Pipeline
 
 
-def policy_for(dataset: Dataset, pipeline: Pipeline) -> PrivacyPolicy:
+def policy_for(dataset: Dataset, pipeline: Pipeline, code_checks: Collection[str] = ()) -> PrivacyPolicy:
+    """The dataset's privacy policy with the pipeline's overrides, ignoring the
+    fields that cannot carry personal data: a bounded pattern, a named check in
+    ``code_checks`` (a credit code), a salted key."""
     policy = PrivacyPolicy.from_dict(dataset.privacy, where=f"dataset {dataset.id} privacy")
     overrides = pipeline.privacy.get(dataset.id)
     if overrides:
@@ -29,7 +33,10 @@ def policy_for(dataset: Dataset, pipeline: Pipeline) -> PrivacyPolicy:
     # keys (hex digests) cannot carry personal data but can look like digits.
     # A pattern of unbounded length (a URL: https?://\S+) fixes no shape: its
     # field is scanned like free text (a query string may hold a phone number).
-    structural = tuple(f.name for f in dataset.fields if f.pattern and f.type == "string" and _bounded(f.pattern))
+    structural = tuple(
+        f.name for f in dataset.fields
+        if (f.pattern and f.type == "string" and _bounded(f.pattern)) or (f.check and f.check in code_checks)
+    )
     ignore = tuple(dict.fromkeys((*policy.ignore, *structural, *policy.salted_keys)))
     return dataclasses.replace(policy, ignore=ignore)
 
@@ -47,10 +54,11 @@ def _bounded(pattern: str, limit: int = 64) -> bool:
 
 
 def protect(
-    table: pa.Table, dataset: Dataset, pipeline: Pipeline, period: Period, *, salt: str | None, row_offset: int = 0
+    table: pa.Table, dataset: Dataset, pipeline: Pipeline, period: Period, *, salt: str | None, row_offset: int = 0,
+    code_checks: Collection[str] = (),
 ) -> tuple[pa.Table, list[Finding]]:
     """Return the protected table (schema fields only) and what the scan found."""
-    policy = policy_for(dataset, pipeline)
+    policy = policy_for(dataset, pipeline, code_checks)
     table = apply_policy(table, policy, salt=salt, salt_env=pipeline.salt_env)
     keep = [n for n in table.column_names if n in dataset.field_names]
     out = table.select(keep)

@@ -17,8 +17,11 @@ NAME = "protect"
 
 def run(chunk: Chunk, ctx: StageContext) -> tuple[Chunk, StageInfo]:
     started = time.perf_counter()
+    # The engine's run context carries the registry; a bare SourceContext (a test's) has no named checks.
+    checks = getattr(getattr(ctx.source_ctx, "registry", None), "checks", {})
     table, findings = protect(
-        chunk.table, ctx.dataset, ctx.pipeline, ctx.period, salt=ctx.source_ctx.salt, row_offset=ctx.outcome.rows_out
+        chunk.table, ctx.dataset, ctx.pipeline, ctx.period, salt=ctx.source_ctx.salt, row_offset=ctx.outcome.rows_out,
+        code_checks={name for name, check in checks.items() if check.code},
     )
     ctx.findings += findings
     return Chunk(table), stage_info(NAME, ctx, chunk.rows, table.num_rows, started)

@@ -112,9 +112,22 @@ def _assess_timeliness(home: Home, ledger: Ledger, rv: Review, dataset: Dataset,
     except GongkaiError:  # the pipeline file is gone or broken since the run
         return
     try:
-        assess_version(home, ledger, pipeline, dataset, rv.period, version, day, rv.run_id)
+        summary = assess_version(home, ledger, pipeline, dataset, rv.period, version, day, rv.run_id)
+        if summary and "error" not in summary:  # the site shows the records' timeliness, known only now
+            show_record_timeliness(home, ledger)
     except GongkaiError:  # the publication stands; `etl status` reports timeliness
         pass
+
+
+def show_record_timeliness(home: Home, ledger: Ledger) -> None:
+    """Regenerate the catalog and site once more after a per-record deadline check:
+    the after_publish hook ran before the records were judged. Loaded only then
+    (Jinja templates among it); an object-store output is synced again."""
+    from gongkai_etl.portal.regenerate import after_publish as regenerate
+    from gongkai_etl.publish.objectstore import sync_output
+
+    regenerate(home.out, ledger)
+    sync_output(home.out, ledger)
 
 
 def reject(home: Home, ledger: Ledger, review_id: str, *, by: str, reason: str) -> Review:

@@ -86,6 +86,7 @@ class StagedUnit:
         self.replay(reporter)
         ctx.input_hashes.update(self.input_hashes)
         outcome.excluded_rows = self.outcome.excluded_rows
+        outcome.excluded = dict(self.outcome.excluded)
         by_id = {d.dataset: d for d in self.outcome.datasets}
         staged = self.staged or {}
         for d in ctx.datasets:

@@ -46,6 +46,7 @@ from gongkai_etl.report import (
     StageInfo,
 )
 from gongkai_etl.review import hold_for_review
+from gongkai_etl.review.approve import show_record_timeliness
 from gongkai_etl.run.context import RunContext
 from gongkai_etl.run.due import input_fingerprint, record_input_check
 from gongkai_etl.run.read_ahead import read_ahead, timed
@@ -184,6 +185,8 @@ class Runner:
                 self._stage_period(ctx, period, datasets, contexts, outcomes, stage_dirs)
                 staged = self._finish(ctx, period, contexts)
                 outcome.excluded_rows = len(ctx.excluded)
+                for _, _, why in ctx.excluded:
+                    outcome.excluded[why] = outcome.excluded.get(why, 0) + 1
             else:
                 staged = adopted.adopt(self.reporter, ctx, outcome, outcomes, stage_dirs)
             if not fingerprinted:
@@ -317,6 +320,9 @@ class Runner:
                 out.timeliness = assess_version(
                     self.home, ledger, self.pipeline, by_id[ds_id], period.key, version, self.published_on, self.run_id
                 )
+                if out.timeliness and "error" not in out.timeliness:
+                    # the after_publish hook ran before the records were judged: show them on the site too
+                    show_record_timeliness(self.home, ledger)
             info = StageInfo("publish", ds_id, period.key, sv.rows, sv.rows if version else 0, 0, time.perf_counter() - t)
             out.stages.append(info)
             self.reporter.stage(info)

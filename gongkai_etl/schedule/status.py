@@ -24,6 +24,7 @@ from gongkai_etl.periods import Period
 from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.plugins import Registry, load_plugins
 from gongkai_etl.report import display_width, pad
+from gongkai_etl.schedule.record_status import record_timeliness
 from gongkai_etl.schedule.scope import owed_periods
 from gongkai_etl.spec import Pipeline
 from gongkai_etl.workdays import (
@@ -88,6 +89,7 @@ class StatusReport:
             "counts": self.counts(),
             "rules": self.rules,
             "items": [i.to_json() for i in self.items],
+            "record_timeliness": [r.to_json() for r in record_timeliness(self.items)],
         }
 
 

@@ -9,6 +9,11 @@ final accounts), as each unit's finance office prints it from the budget system:
   经济分类款级 codes (30212, 31013, 30231, 30217) and the counts (团组, 人次, 辆, 批次).
 - 北京市朝阳区民政局 (151001) still uses the old system: legacy ``.xls`` files with amounts in
   元 ("单位：元", thousands separators), written with xlwt.
+- The 单位编码 line also says when the finance bureau approved the table ("批复日期：2016年2月12日"):
+  预算法 art. 14 wants it published within 20 days of that. Budgets of year Y are approved in
+  February of Y, final accounts in July of Y+1 (the sample's 2016 决算 is dated 2017-07 although
+  the files are frozen at 2017-01-01: a sample, not a history). The dates take no random draws,
+  so every amount stays what it was.
 - Variations as found in real submissions: the 2014 tables of 102001 have no 科目编码 column
   (older template); 140001 writes the 2018 names (因公出国（境）费用, 公务用车购置费); the 2016
   budget of 132001 has full-width digits in one amount; stray spaces around item names.
@@ -29,10 +34,11 @@ from __future__ import annotations
 import random
 import shutil
 import sys
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import chinese_calendar
 import xlwt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -180,6 +186,15 @@ HEADER_TOP = ["科目编码", "项目", "本年{v}数", "上年{v}数", "增减�
 HEADER_SUB = [None, None, None, None, "增减额", "增减率(%)", "数量", "人次", None]
 
 
+def approved(code: str, year: int, version: str) -> str:
+    """The 批复日期 of a department's table: budgets in February, final accounts in July of the next year."""
+    day = 3 + int(code[:3]) % 17
+    when = date(year, 2, day) if version == "预算" else date(year + 1, 7, day + 5)
+    while not chinese_calendar.is_workday(when):  # the bureau signs on a working day
+        when += timedelta(days=1)
+    return f"{when.year}年{when.month}月{when.day}日"
+
+
 def write_xlsx(path: Path, code: str, name: str, year: int, version: str, rows: list[list[object]], *, with_code: bool) -> None:
     wb = Workbook()
     ws = wb.active
@@ -193,7 +208,7 @@ def write_xlsx(path: Path, code: str, name: str, year: int, version: str, rows: 
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
-    ws.append([f"单位编码：{code}"] + [None] * (width - 2) + ["单位：万元"])
+    ws.append([f"单位编码：{code}", None, None, f"批复日期：{approved(code, year, version)}"] + [None] * (width - 5) + ["单位：万元"])
     ws.append(top)
     ws.append(sub)
     for c in range(1, width + 1):
@@ -213,6 +228,7 @@ def write_xls(path: Path, code: str, name: str, year: int, version: str, rows: l
     width = len(top)
     ws.write_merge(0, 0, 0, width - 1, title(name, year, version))
     ws.write(1, 0, f"单位编码：{code}")
+    ws.write(1, 3, f"批复日期：{approved(code, year, version)}")
     ws.write(1, width - 1, "单位：元")
     for c in range(width):
         if top[c] and HEADER_SUB[c] is None:

@@ -284,3 +284,36 @@ def test_unit_conflict_and_missing_columns_are_clear_errors(project: Path, etl) 
     result = etl("run", str(_variant(project)))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "缺少必需的列" in result.stderr and "prior_year" in result.stderr and "上年预算数" in result.stderr
+
+
+def _set_approval(text: str | None) -> Any:
+    def edit(rows: list[list[Any]]) -> None:
+        for row in rows[:3]:
+            for k, cell in enumerate(row):
+                if isinstance(cell, str) and cell.startswith("批复日期"):
+                    row[k] = text
+    return edit
+
+
+def test_budget_and_final_accounts_are_each_due_20_days_after_their_approval(project: Path, etl) -> None:
+    src = project / "sample_data/public_expenditure/2016"
+    # The budget approved 2016-09-15: 20 days end on 10-05, inside the National Day holiday, so it
+    # is due on the 调休 Saturday 10-08 (民法典 art. 203). The final accounts approved 2016-09-01
+    # are due 09-21. A file without the 批复日期 line (last step) leaves its rows without a date.
+    _as_xlsx(next(src.glob("113001_*预算.xlsx")), project / "variant/2016/113001_预算.xlsx", _set_approval("批复日期：2016年9月15日"))
+    _as_xlsx(next(src.glob("113001_*决算.xlsx")), project / "variant/2016/113001_决算.xlsx", _set_approval("批复日期：2016-09-01"))
+    result = etl("run", str(_variant(project)), "--as-of", "2016-10-08")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = read_published_rows(project / "output_variant", "pe_sangong", "2016")
+    assert {(r["version"], str(r["approval_date"])) for r in rows} == {("预算", "2016-09-15"), ("决算", "2016-09-01")}
+    out = result.stdout
+    # six rows per version (合计, the four items, the 小计): the final accounts' six are late, the budget's are not
+    assert "逐条时效 record deadlines (20 days after approval_date): 6 of 12 new records published after their deadline" in out
+    assert "dept_code=113001, version=决算, item=公务接待费: approval_date 2016-09-01, due 2016-09-21, 17 days late" in out
+    assert "1 of 2 new records published after their deadline" in out  # pe_sangong_stats: one row per version
+
+    _as_xlsx(next(src.glob("113001_*预算.xlsx")), project / "variant/2016/113001_预算.xlsx", _set_approval(None))
+    result = etl("run", str(_variant(project)), "--as-of", "2016-10-09")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = read_published_rows(project / "output_variant", "pe_sangong", "2016")
+    assert {r["approval_date"] for r in rows if r["version"] == "预算"} == {None}

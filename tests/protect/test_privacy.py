@@ -234,3 +234,33 @@ def test_policy_for_scans_fields_with_unbounded_patterns() -> None:
     )
     _, findings = protect(table, ds, pipeline, Period.parse("2016-10"), salt=None)
     assert [(f.column, f.kind, f.masked_value) for f in findings] == [("url", PiiKind.MOBILE, "138****5678")]
+
+
+def test_fields_with_a_code_check_are_not_scanned_but_id_checks_are() -> None:
+    """An all-digit credit code can pass the Luhn test of a bank card; a field whose
+    named check validates a code (uscc) is left alone like a bounded pattern, while a
+    field checked as an ID number (id18) is still scanned."""
+    from pathlib import Path
+
+    from gongkai_etl.datasets import Dataset, Field
+    from gongkai_etl.periods import Cadence
+    from gongkai_etl.plugins import load_plugins
+    from gongkai_etl.protect.protect import policy_for
+    from gongkai_etl.spec import Pipeline
+
+    checks = load_plugins().checks
+    code_checks = {name for name, check in checks.items() if check.code}
+    assert {"uscc", "division_code"} <= code_checks and "id18" not in code_checks
+    ds = Dataset(
+        id="orgs",
+        title_zh="机构",
+        title_en="orgs",
+        cadence=Cadence.MONTHLY,
+        fields=(
+            Field("credit", "信用代码", check="uscc"),
+            Field("person_id", "身份证号", check="id18"),
+        ),
+    )
+    pipeline = Pipeline(Path("p.yaml"), "p", "p", "s", {}, {}, [], Path("out"), ["csv"])
+    assert policy_for(ds, pipeline, code_checks).ignore == ("credit",)
+    assert policy_for(ds, pipeline).ignore == ()  # without the registry's word, everything is scanned

@@ -62,8 +62,9 @@ def test_quarterly_and_half_yearly_due_dates(tmp_path: Path, etl) -> None:
     # overdue by 11-03 and 11-04 (11-05 is a Saturday)
     assert q3["status"] == "overdue" and q3["days"] == 2 and q3["days_unit"] == "working days"
     h1 = items[("qt_half", "2016H1")]
-    # the dataset's own declaration: 30 calendar days after 2016-06-30
-    assert (h1["due"], h1["rule_source"]) == ("2016-07-30", "dataset")
+    # the dataset's own declaration: 30 calendar days after 2016-06-30 is Saturday
+    # 2016-07-30, so the term ends on Monday 2016-08-01 (民法典 art. 203)
+    assert (h1["due"], h1["rule_source"]) == ("2016-08-01", "dataset")
     assert code == 1
 
     code, doc = status_json(etl, str(pipeline), "--as-of", "2016-11-01", env=env)
