@@ -27,7 +27,18 @@ from gongkai_etl.reshape_spec import ReshapeStep
 
 
 def to_petl(table: pa.Table) -> Any:
-    return petl.fromcolumns([table.column(n).to_pylist() for n in table.column_names], header=table.column_names)
+    """Text cells as the column mapping would make them (Arrow's cast: a JSON true is
+    ``true``, not Python's ``True``), ``_row`` as numbers."""
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        if name != ROW_COLUMN and column.type != pa.string():
+            try:
+                column = column.cast(pa.string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass  # a nested value: left as it is, the mapping reports it
+        columns.append(column.to_pylist())
+    return petl.fromcolumns(columns, header=table.column_names)
 
 
 def to_arrow(view: Any, columns: list[str]) -> pa.Table:

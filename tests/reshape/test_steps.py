@@ -106,3 +106,10 @@ def test_fill_down_unpivot_split_on_a_table_held_whole() -> None:
         (4, "建外街道", "乙", "2016-03-01", None, "1月", "3"),
         (4, "建外街道", "乙", "2016-03-01", None, "2月", ""),
     ]
+
+
+def test_typed_cells_of_a_json_input_become_the_text_the_mapping_would_make() -> None:
+    batch = pa.RecordBatch.from_pydict({"ok": [True, False], "n": [1.5, 2.0], "_row": pa.array([1, 2], pa.int64())})
+    parsed = parse_steps(Path("p.yaml"), "inputs.x.reshape", [{"fill_down": ["ok"]}])
+    out = reshape_input(RawTable("f.json", ["ok", "n"], [batch]), parsed, SEPT, "x").to_table().to_pylist()
+    assert out == [{"ok": "true", "n": "1.5", "_row": 1}, {"ok": "false", "n": "2", "_row": 2}]
