@@ -23,6 +23,7 @@ from gongkai_etl.values import (
     parse_decimal,
     parse_int,
     parse_month,
+    written_month,
 )
 
 #: Values profiled per column: enough to tell a type, few enough to stay instant.
@@ -132,10 +133,11 @@ def profile(name: str, values: list[Any]) -> ColumnProfile:
 
 
 def _month_of(kind: str, text: str) -> str:
-    if kind == "month":
+    # as written: an hour-ending file's last hour, 2016-09-30 24:00, is September
+    written = written_month(text)
+    if written is None:
         return parse_month(text) or ""
-    moment = parse_date(text) if kind == "date" else parse_datetime(text)
-    return f"{moment.year:04d}-{moment.month:02d}" if moment else ""
+    return f"{written[0]:04d}-{written[1]:02d}"
 
 
 def _titles(rows: Sequence[Sequence[Any]]) -> list[str]:

@@ -14,11 +14,10 @@ from typing import Any
 from gongkai_etl.errors import InputError, did_you_mean
 from gongkai_etl.periods import Period
 from gongkai_etl.reshape_spec import ReshapeStep
+from gongkai_etl.values import MONTH_PREFIX, written_month
 
-#: Year and month at the start of a date, month or timestamp as departments
-#: write them: 2016-08-03, 2016/8/3 13:00, 2016.8, 2016年8月3日, 201608, 20160803.
-MONTH_PREFIX = r"^\s*(?P<y>\d{4})\s*(?:[-/.年]\s*(?P<m>\d{1,2})|(?P<m2>\d{2}))"
-_MONTH_PREFIX = re.compile(MONTH_PREFIX)
+__all__ = ["MONTH_PREFIX", "bad_period_value", "check_columns", "combine_cells", "period_bounds", "value_month"]
+
 DATE_FORMS = "2016-08-03, 2016/8/3 13:00, 2016年8月, 201608"
 _INT = re.compile(r"^\s*\d{1,4}\s*$")
 
@@ -33,12 +32,9 @@ def period_bounds(period: Period) -> tuple[int, int]:
 
 
 def value_month(text: str) -> int | None:
-    """The month index a date-like text starts with; None when it has none."""
-    m = _MONTH_PREFIX.match(text)
-    if m is None:
-        return None
-    month = int(m["m"] or m["m2"])
-    return month_index(int(m["y"]), month) if 1 <= month <= 12 else None
+    """The month index a date-like text starts with, as written; None when it has none."""
+    written = written_month(text)
+    return month_index(*written) if written else None
 
 
 def bad_period_value(step: ReshapeStep, location: str, row: int | None, value: Any) -> InputError:
