@@ -143,8 +143,11 @@ def propose_block(found: Any, ds: Any, decl: Any, file: Path, base: Path | None)
     if units:
         lines.append("    units:")
         lines += [f"      {name}: {_q(unit)}   # 表头中的单位 unit in the header" for name, unit in units.items()]
-    lines += _reshape_hints(found, mapped, ds)
     still = [m for m in missing if m not in columns]
+    timestamp = _timestamp_hint(found, ds, still)
+    if timestamp:
+        still.remove(timestamp[0])
+    lines += _reshape_hints(found, mapped, ds, timestamp[1] if timestamp else [])
     for name in still:
         accepted = " / ".join([name, *decl.columns.get(name, ())][:4])
         lines.append(f"    # 请核对 check: 文件中没有 {name} (not in the file; accepted: {accepted}): map it under columns:, "
@@ -152,8 +155,40 @@ def propose_block(found: Any, ds: Any, decl: Any, file: Path, base: Path | None)
     return lines
 
 
-def _reshape_hints(found: Any, mapped: dict[str, tuple[str, str]], ds: Any) -> list[str]:
-    steps: list[str] = []
+_PARTS = {"year": ("year", "年", "年份"), "month": ("month", "月", "月份"), "day": ("day", "日", "日期"), "hour": ("hour", "时", "小时")}
+
+
+def _timestamp_hint(found: Any, ds: Any, missing: list[str]) -> tuple[str, list[str]] | None:
+    """A missing date or datetime field the file keeps in year/month/day(/hour)
+    columns, as research archives do: (the field, its combine and select_period steps)."""
+    fields = {f.name: f for f in ds.fields}
+    by_key = {c.name.strip().lower(): c for c in found.columns}
+    parts = {k: next((by_key[n] for n in names if n in by_key), None) for k, names in _PARTS.items()}
+    for name in missing:
+        f = fields.get(name)
+        if f is None or f.type not in ("date", "datetime") or not all(parts[k] for k in ("year", "month", "day")):
+            continue
+        if f.type == "datetime" and parts["hour"] is None:
+            continue
+        columns = [parts[k].name for k in ("year", "month", "day", "hour") if f.type == "datetime" or k != "hour"]
+        into = f.title_zh or name
+        hour = ""
+        if f.type == "datetime":
+            hours = [int(v) for v in found.raw.to_table().column(parts["hour"].name).to_pylist() if v and str(v).strip().isdigit()]
+            convention = "beginning" if hours and min(hours) == 0 else "ending"
+            hour = f", hour: {convention}"
+        step = f"      - {{combine: {{into: {_q(into)}, columns: [{', '.join(_q(c) for c in columns)}], as: {f.type}{hour}}}}}"
+        if f.type == "datetime":
+            step += f"   # 小时 {min(hours) if hours else '?'}-{max(hours) if hours else '?'}: hour-{convention}"
+        steps = [step]
+        if parts["year"].distinct > 1 or parts["month"].distinct > 1:
+            steps.append(f"      - {{select_period: {{column: {_q(into)}}}}}   # 文件含多个期间 the file holds several periods")
+        return name, steps
+    return None
+
+
+def _reshape_hints(found: Any, mapped: dict[str, tuple[str, str]], ds: Any, first: list[str]) -> list[str]:
+    steps: list[str] = list(first)
     used = {h for h, _ in mapped.values()}
     by_name = {c.name: c for c in found.columns}
     for header in used:
@@ -164,11 +199,27 @@ def _reshape_hints(found: Any, mapped: dict[str, tuple[str, str]], ds: Any) -> l
     months = [c.name for c in found.columns if _MONTH_HEADER.match(c.name)]
     if len(months) >= 3:
         steps.append(f"      # - {{unpivot: {{columns: {_q(months[0] + '..' + months[-1])}, name: 月份, value: 数值}}}}   # 请核对 check: months across the columns")
-    for header in used:
-        c = by_name.get(header)
-        if c and c.months and c.months[0] != c.months[1]:
-            steps.append(f"      - {{select_period: {{column: {_q(header)}}}}}   # 文件含多个月 the file spans {c.months[0]}..{c.months[1]}")
+    # the first date column of a required or key field whose values fall in more than one
+    # period of the dataset's cadence (an optional date, a planned start say, is no period)
+    fields = {f.name: f for f in ds.fields}
+    period_like = [h for name, (h, _) in mapped.items() if name in fields and (fields[name].required or name in ds.primary_key)]
+    for header in [c.name for c in found.columns if c.name in period_like]:
+        c = by_name[header]
+        if c.months and _periods(c.months, ds.cadence) > 1:
+            steps.append(f"      - {{select_period: {{column: {_q(header)}}}}}   # 请核对 check: 文件含多个期间 the file spans "
+                         f"{c.months[0]}..{c.months[1]}")
+            break
     return ["    reshape:", *steps] if steps else []
+
+
+def _periods(months: tuple[str, str], cadence: Any) -> int:
+    """How many periods of ``cadence`` the months ``first..last`` touch (1 or more)."""
+    from datetime import date
+
+    from gongkai_etl.periods import Period
+
+    first, last = (Period.containing(cadence, date(int(m[:4]), int(m[5:7]), 1)) for m in months)
+    return 1 if first == last else 2
 
 
 def _forms(header: str) -> list[str]:

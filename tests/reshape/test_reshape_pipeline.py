@@ -252,3 +252,21 @@ def test_a_python_source_gets_the_steps_too(project: Path) -> None:
     assert times[0] == datetime(2016, 9, 1, 1) and times[-1] == datetime(2016, 10, 1, 0)
     rejects = read_rejects(project / "output", "aq_station_hourly", "2016-09")
     assert not [r for r in rejects if "PRSA_Data_Aotizhongxin" in r["file"]]
+
+
+def test_inspect_proposes_the_timestamp_steps_for_a_research_archive(hourly: Path) -> None:
+    """The pipeline's inputs block, as inspect writes it for the multi-year file, publishes."""
+    pipeline = hourly / "pm25.yaml"
+    text = pipeline.read_text(encoding="utf-8")
+    pipeline.write_text(text[: text.index("inputs:")] + "output: {dir: out}\n", encoding="utf-8")
+    shown = run_etl("inspect", str(hourly / "raw" / "PRSA_Data_Nongzhanguan.csv"), "--dataset", "station_pm25", "--pipeline", str(pipeline))
+    assert shown.returncode == 0, shown.stderr
+    block = shown.stdout[shown.stdout.index("\ninputs:\n") + 1 :]
+    assert "{combine: {into: 监测时间, columns: [year, month, day, hour], as: datetime, hour: beginning}}" in block
+    assert "{select_period: {column: 监测时间}}" in block
+    assert "请核对" not in block  # every column found: nothing left to check
+    block += "    fixed: {station: 农展馆}\n"  # the file names it Nongzhanguan; the district's name wins
+    pipeline.write_text(pipeline.read_text(encoding="utf-8") + block, encoding="utf-8")
+    result = run_etl("run", str(pipeline), "--period", "2016-02", "--as-of", "2016-03-20")
+    assert result.returncode == 0, block + result.stdout + result.stderr
+    assert len(_published(hourly, "2016-02")) == 29 * 24
