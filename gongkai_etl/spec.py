@@ -20,6 +20,7 @@ import yaml
 from gongkai_etl.errors import ConfigError, did_you_mean
 from gongkai_etl.home import Home, register_target
 from gongkai_etl.periods import Period, parse_periods
+from gongkai_etl.reshape_spec import ReshapeStep, parse_steps
 
 TOP_KEYS = {
     "pipeline": "pipeline id (default: the file name)",
@@ -55,6 +56,8 @@ INPUT_KEYS = {
     "fixed": "fixed values for columns the file lacks, e.g. station: 农展馆",
     "records_path": "dotted path to the records inside a JSON document",
     "options": "reader options (http: headers, token_env, timeout, retries, ...)",
+    "reshape": "steps applied before the columns are mapped: fill_down, unpivot, combine, split, "
+    "map_values, drop_rows, select_period",
 }
 OUTPUT_KEYS = {
     "dir": "output root folder",
@@ -82,6 +85,8 @@ class InputSpec:
     fixed: dict[str, Any] = field(default_factory=dict)
     records_path: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: ``reshape:`` steps (gongkai_etl.reshape_spec), applied by gongkai_etl.reshape
+    reshape: list[ReshapeStep] = field(default_factory=list)
 
     @property
     def templated(self) -> bool:
@@ -256,6 +261,8 @@ def load_pipeline(file: str | Path) -> Pipeline:
             setattr(spec, key, mapping)
         spec.fixed = _str_map(file, f"inputs.{name}.fixed", raw.get("fixed") or {})
         spec.options = _str_map(file, f"inputs.{name}.options", raw.get("options") or {})
+        if "reshape" in raw:
+            spec.reshape = parse_steps(file, f"inputs.{name}.reshape", raw["reshape"])
         inputs[name] = spec
 
     datasets = data.get("datasets") or []

@@ -396,3 +396,19 @@ def parse_month(value: Any) -> str | None:
     if not (YEAR_MIN <= year <= YEAR_MAX and 1 <= month <= 12):
         raise _error("月份不存在", value, "no such month")
     return f"{year:04d}-{month:02d}"
+
+
+#: Year and month at the start of a date, month or timestamp as departments write
+#: them: 2016-08-03, 2016/8/3 13:00, 2016.8, 2016年8月3日, 201608, 20160803.
+MONTH_PREFIX = r"^\s*(?P<y>\d{4})\s*(?:[-/.年]\s*(?P<m>\d{1,2})|(?P<m2>\d{2}))"
+_MONTH_PREFIX = re.compile(MONTH_PREFIX)
+
+
+def written_month(text: str) -> tuple[int, int] | None:
+    """(year, month) a date-like text starts with, as written: ``2016-09-30 24:00``
+    is September (an hour-ending day's last hour), unlike :func:`parse_datetime`."""
+    m = _MONTH_PREFIX.match(text)
+    if m is None:
+        return None
+    month = int(m["m"] or m["m2"])
+    return (int(m["y"]), month) if 1 <= month <= 12 else None

@@ -9,7 +9,7 @@ through the ``register_commands`` hook, as a third party's would.
 
 from __future__ import annotations
 
-from gongkai_etl.cli import info, run, status  # noqa: F401  (register their commands)
+from gongkai_etl.cli import info, inspect_file, run, status  # noqa: F401  (register their commands)
 from gongkai_etl.cli.app import (  # first: it sets Arrow's allocator before pyarrow loads
     app,
     main,

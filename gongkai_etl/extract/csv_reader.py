@@ -194,7 +194,8 @@ class CsvReader(Reader):
         convert_opts = pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
         )
-        table = RawTable(location=str(path), columns=names, batches=[], meta={"encoding": encoding, "warnings": []})
+        meta = {"encoding": encoding, "warnings": [], "header_row": start + 1, "header_depth": depth, "delimiter": delimiter}
+        table = RawTable(location=str(path), columns=names, batches=[], meta=meta)
         totals = TotalsCheck(names, location=str(path), mode=totals_mode(options))
         table.batches = _batches(path, read_opts, parse_opts, convert_opts, first_data_line, encoding, table, totals,
                                  per_batch)

@@ -251,3 +251,25 @@ class ExcelReader(Reader):
                 "warnings": check.warnings,
             },
         )
+
+
+def workbook_sheets(path: Path) -> list[tuple[str, bool]]:
+    """(name, visible) of every sheet, in order: what ``etl inspect`` lists (the
+    reader takes the first visible one unless ``sheet:`` says otherwise)."""
+    try:
+        import python_calamine
+
+        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+        try:
+            return [(m.name, str(m.visible).lower().endswith("visible")) for m in wb.sheets_metadata]
+        finally:
+            wb.close()
+    except ImportError:
+        pass
+    if path.suffix.lower() == ".xls":
+        import xlrd
+
+        return [(s.name, s.visibility == 0) for s in xlrd.open_workbook(str(path), on_demand=True).sheets()]
+    import openpyxl
+
+    return [(w.title, w.sheet_state == "visible") for w in openpyxl.load_workbook(path, read_only=True).worksheets]

@@ -179,3 +179,20 @@ def match_columns(
     used = set(result.values())
     unexpected = [h for h in found if h not in used]
     return result, missing, unexpected
+
+
+#: A unit in brackets at the end of a header, full-width or ASCII: 金额（元）, 投资(万元), PM2.5(μg/m³).
+_HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(（\[【]\s*(?:单位[:：]\s*)?(?P<unit>[^()（）\[\]【】]{1,12})\s*[)）\]】]\s*$")
+_UNIT_WORDS = {"元", "千元", "万元", "亿元", "μg/m³", "µg/m³", "ug/m3", "μg/m3", "mg/m³", "mg/m3", "%", "％", "户", "人",
+               "个", "平方米", "m²", "m2", "公顷", "平方公里", "km²", "米", "m", "公里", "km", "吨", "万吨", "盏", "家", "件", "次", "天"}
+
+
+def header_unit(header: str) -> tuple[str, str | None]:
+    """(the header without its unit, the unit) for ``金额（元）`` -> (金额, 元); a
+    bracketed word that is no unit (``建设地点（街乡）``) stays in the name.
+    (Minimal version for ``etl inspect``; the units-from-headers work extends it
+    and keeps this signature.)"""
+    m = _HEADER_UNIT.match(header or "")
+    if m and m["name"].strip() and m["unit"].strip() in _UNIT_WORDS:
+        return m["name"].strip(), m["unit"].strip().replace("％", "%")
+    return header, None

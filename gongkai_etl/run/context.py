@@ -31,6 +31,7 @@ from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger
 from gongkai_etl.periods import Period
 from gongkai_etl.plugins import Registry
+from gongkai_etl.reshape import reshape_input
 from gongkai_etl.spec import Pipeline
 
 _ARCHIVER: ThreadPoolExecutor | None = None
@@ -166,6 +167,9 @@ class RunContext:
         raw = reader.read(location, options, expected=expected)
         if spec.url is not None and raw.sha256:
             self.input_hashes[raw.location] = raw.sha256
+        # Reshape steps run before the mapping, so the mapping sees one row per record.
+        allow_empty = bool(options.get("allow_empty", False))
+        raw = reshape_input(raw, spec.reshape, period or self.period, input_name, allow_empty=allow_empty)
         self._warnings_from.append(raw.meta.setdefault("warnings", []))
         self._raw_read.append(raw)
         self.extract_seconds += time.perf_counter() - started
@@ -176,7 +180,6 @@ class RunContext:
         found = list(raw.columns)
         declared = {k: v for k, v in decl.columns.items() if k not in fixed}
         mapping, missing, unexpected = match_columns(found, declared, spec.columns, decl.optional_columns)
-        allow_empty = bool(options.get("allow_empty", False))
         if missing and not found:  # an empty JSON list: no records, so no columns either
             if not allow_empty:
                 raise InputError(_NO_ROWS, file=raw.location)
