@@ -18,6 +18,7 @@ from gongkai_etl.deadline_rules import explain, parse_deadline
 from gongkai_etl.spec import Pipeline
 from gongkai_etl.workdays import (
     DEFAULT_DEADLINES,
+    OVERRIDE_FILENAME,
     DeadlineRule,
     WorkCalendar,
     default_rule,
@@ -70,9 +71,28 @@ def deadline_plan(pipeline: Pipeline, dataset: Dataset) -> DeadlinePlan:
     return DeadlinePlan(dataset.id, default_rule(dataset.cadence), "default", rule)
 
 
+#: Calendars by override file (path, mtime): pipelines of one folder share one, so
+#: its answers and its warnings about unknown years are gathered once per command.
+_CALENDARS: dict[tuple[str, int | None], WorkCalendar] = {}
+
+
 def calendar_for(pipeline: Pipeline) -> WorkCalendar:
     """The pipeline's calendar: chinesecalendar plus ``workdays_override.csv`` beside the pipeline file."""
-    return WorkCalendar.load(pipeline.base_dir)
+    path = pipeline.base_dir / OVERRIDE_FILENAME
+    try:
+        mtime: int | None = path.stat().st_mtime_ns
+    except OSError:
+        mtime = None
+    key = (str(path), mtime)
+    cal = _CALENDARS.get(key)
+    if cal is None:
+        cal = _CALENDARS[key] = WorkCalendar.load(pipeline.base_dir)
+    return cal
 
 
-__all__ = ["DEFAULT_DEADLINES", "DeadlinePlan", "calendar_for", "deadline_plan"]
+def calendar_warnings(pipelines: list[Pipeline]) -> list[str]:
+    """The warnings of the pipelines' calendars (years counted Monday-Friday), once each."""
+    return list(dict.fromkeys(w for p in pipelines for w in calendar_for(p).warnings()))
+
+
+__all__ = ["DEFAULT_DEADLINES", "DeadlinePlan", "calendar_for", "calendar_warnings", "deadline_plan"]

@@ -52,9 +52,12 @@ class WorkCalendar:
 
     Lookup order for a day: an override row for that exact day; else
     chinesecalendar if it covers the year; else, for a year that has at least
-    one override row, the plain Monday-Friday rule; else :class:`ConfigError`.
-    chinesecalendar keeps deciding unlisted days of the years it covers, so one
-    corrective override row cannot wipe out that year's holidays.
+    one override row, the plain Monday-Friday rule. A year neither source knows
+    is counted Monday-Friday too, and remembered in :attr:`guessed_years`, so
+    every report that depends on it can say so (:meth:`warnings`); with
+    ``strict=True`` it is a :class:`ConfigError` instead. chinesecalendar keeps
+    deciding unlisted days of the years it covers, so one corrective override
+    row cannot wipe out that year's holidays.
     """
 
     def __init__(
@@ -62,7 +65,11 @@ class WorkCalendar:
         overrides: dict[date, bool] | None = None,
         *,
         override_path: Path | None = None,
+        strict: bool = False,
     ) -> None:
+        self.strict = strict
+        #: Years counted Monday-Friday because no source knows their holidays.
+        self.guessed_years: set[int] = set()
         self._overrides: dict[date, bool] = dict(overrides or {})
         self._override_years: frozenset[int] = frozenset(d.year for d in self._overrides)
         self.override_path = override_path
@@ -72,7 +79,7 @@ class WorkCalendar:
         self._prefix: dict[int, list[int]] = {}  # year -> working days among its first i days
 
     @classmethod
-    def load(cls, override_path: Path | None) -> WorkCalendar:
+    def load(cls, override_path: Path | None, *, strict: bool = False) -> WorkCalendar:
         """A calendar with the override table at ``override_path``, if it exists.
 
         ``override_path`` may be the CSV itself or the pipeline folder (then
@@ -81,13 +88,13 @@ class WorkCalendar:
         the error for such a year names the file that was looked for.
         """
         if override_path is None:
-            return cls()
+            return cls(strict=strict)
         path = Path(override_path)
         if path.is_dir():
             path = path / OVERRIDE_FILENAME
         if not path.exists():
-            return cls(override_path=path)
-        return cls(_read_overrides(path), override_path=path)
+            return cls(override_path=path, strict=strict)
+        return cls(_read_overrides(path), override_path=path, strict=strict)
 
     @property
     def official_years(self) -> range:
@@ -151,24 +158,59 @@ class WorkCalendar:
             return _official_workday(d)
         if d.year in self._override_years:
             return d.weekday() < 5
-        raise self._not_covered(d.year)
+        if self.strict:
+            raise self._not_covered(d.year)
+        self.guessed_years.add(d.year)
+        return d.weekday() < 5
+
+    def source(self, year: int) -> str | None:
+        """Where the year's working days come from, or None when no source knows it."""
+        if year in self._override_years:
+            rows = sum(1 for d in self._overrides if d.year == year)
+            return f"{self.override_path} ({rows} 行 rows for {year}; other days Monday-Friday)"
+        if year in self.official_years:
+            return f"chinesecalendar {_cc_version()} (statutory holidays and 调休, {_CC_FIRST_YEAR}-{_CC_LAST_YEAR})"
+        return None
+
+    def warnings(self) -> list[str]:
+        """One warning per year counted Monday-Friday for want of its holiday schedule."""
+        return [self.unknown_year_warning(y) for y in sorted(self.guessed_years)]
+
+    def _hint(self, year: int) -> tuple[str, str]:
+        """(what was looked for, what to do), for a year no source knows."""
+        if self.override_path is None:
+            return f"no {OVERRIDE_FILENAME} was given", f"在流水线目录放置 {OVERRIDE_FILENAME}"
+        if self.override_path.exists():
+            return f"{self.override_path} has no row for {year}", f"在 {self.override_path} 中加入 {year} 年的行"
+        return f"{self.override_path} not found", f"放置 {self.override_path}"
+
+    def unknown_year_warning(self, year: int) -> str:
+        """What a report says of a year counted Monday-Friday, and how to supply its schedule."""
+        looked, where = self._hint(year)
+        return (
+            f"工作日历未覆盖 {year} 年，暂按周一至周五为工作日计算，节假日和调休未计入，期限可能不准 "
+            f"({year} counted Monday-Friday: its statutory holidays and 调休 are unknown; chinesecalendar covers "
+            f"{_CC_FIRST_YEAR}-{_CC_LAST_YEAR}; {looked}): {where} ({_OVERRIDE_FORMAT}) "
+            f"列出国务院公布的该年法定节假日和调休上班日, or upgrade chinesecalendar"
+        )
 
     def _not_covered(self, year: int) -> ConfigError:
-        if self.override_path is None:
-            where = f"在流水线目录放置 {OVERRIDE_FILENAME}"
-            looked = f"no {OVERRIDE_FILENAME} was given"
-        elif self.override_path.exists():
-            where = f"在 {self.override_path} 中加入 {year} 年的行"
-            looked = f"{self.override_path} has no row for {year}"
-        else:
-            where = f"放置 {self.override_path}"
-            looked = f"{self.override_path} not found"
+        looked, where = self._hint(year)
         return ConfigError(
             f"工作日历未覆盖 {year} 年 (chinesecalendar covers "
             f"{_CC_FIRST_YEAR}-{_CC_LAST_YEAR}; {looked}): "
             f"{where} ({_OVERRIDE_FORMAT}) 列出该年的法定节假日和调休上班日, "
             f"or upgrade chinesecalendar"
         )
+
+
+def _cc_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("chinesecalendar")
+    except metadata.PackageNotFoundError:
+        return "(version unknown)"
 
 
 _DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")

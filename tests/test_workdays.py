@@ -107,8 +107,8 @@ def test_count_working_days_inverts_add() -> None:
 # --- years outside chinesecalendar ----------------------------------------
 
 
-def test_uncovered_year_names_year_and_override_file(tmp_path: Path) -> None:
-    cal = WorkCalendar.load(tmp_path / OVERRIDE_FILENAME)  # file absent: fine
+def test_uncovered_year_names_year_and_override_file_when_strict(tmp_path: Path) -> None:
+    cal = WorkCalendar.load(tmp_path / OVERRIDE_FILENAME, strict=True)  # file absent: fine
     with pytest.raises(ConfigError) as exc:
         cal.is_workday(date(2030, 3, 4))
     text = str(exc.value)
@@ -120,16 +120,24 @@ def test_uncovered_year_names_year_and_override_file(tmp_path: Path) -> None:
     assert exc.value.exit_code is ExitCode.USAGE
 
 
-def test_uncovered_year_without_any_override_path() -> None:
-    with pytest.raises(ConfigError, match=r"2030.*workdays_override\.csv"):
-        add_working_days(date(2030, 1, 1), 3, CAL)
+def test_an_uncovered_year_is_counted_monday_to_friday_with_a_warning(tmp_path: Path) -> None:
+    cal = WorkCalendar.load(tmp_path)
+    # 2030-01-01 is a Tuesday: without its schedule, New Year's Day counts as a working day
+    assert cal.is_workday(date(2030, 1, 1)) and not cal.is_workday(date(2030, 1, 5))
+    assert add_working_days(date(2030, 1, 1), 3, cal) == date(2030, 1, 4)
+    assert cal.guessed_years == {2030}
+    (warning,) = cal.warnings()
+    assert "工作日历未覆盖 2030 年" in warning and "Monday-Friday" in warning
+    assert str(tmp_path / OVERRIDE_FILENAME) in warning and "休/班" in warning
+    assert cal.source(2030) is None and "chinesecalendar" in (cal.source(2026) or "")
 
 
-def test_december_2026_deadline_needs_2027(tmp_path: Path) -> None:
+def test_december_2026_deadline_falls_in_2027_and_warns(tmp_path: Path) -> None:
     # The last covered month's deadline already falls in the next year.
     cal = WorkCalendar.load(tmp_path)
-    with pytest.raises(ConfigError, match="2027"):
-        TEN_WD.due_for_period(Period.parse("2026-12"), cal)
+    due = TEN_WD.due_for_period(Period.parse("2026-12"), cal)
+    assert due == date(2027, 1, 14)  # ten Monday-Friday days after 2026-12-31 (New Year unknown)
+    assert cal.guessed_years == {2027}
 
 
 def test_override_table_covers_a_new_year(tmp_path: Path) -> None:
@@ -154,9 +162,9 @@ def test_override_table_covers_a_new_year(tmp_path: Path) -> None:
     # After 2029-12-31 (Mon): 01-01..01-03 off, Fri 04(1), Sat 05(2), Mon 07(3).
     # The 2029 start day itself is never asked about.
     assert add_working_days(date(2029, 12, 31), 3, cal) == date(2030, 1, 7)
-    # Another uncovered year still fails, now pointing into the existing file.
-    with pytest.raises(ConfigError, match=r"2031.*workdays_override\.csv"):
-        cal.is_workday(date(2031, 1, 1))
+    # Another uncovered year is counted Monday-Friday, the warning pointing into the existing file.
+    assert cal.is_workday(date(2031, 1, 1)) and cal.guessed_years == {2031}
+    assert "has no row for 2031" in cal.warnings()[0]
 
 
 def test_override_wins_over_official_calendar(tmp_path: Path) -> None:
@@ -244,9 +252,13 @@ def test_calendar_day_rule_ending_on_a_rest_day_moves_to_the_next_working_day() 
     fixed = DeadlineRule(20, False, roll=False)
     assert fixed.due_for_period(Period.parse("2016-10"), CAL) == date(2016, 11, 20)
     assert fixed.due_for_period(Period.parse("2030-01"), CAL) == date(2030, 2, 20)
-    # Rolling asks the calendar, which must cover the year: never a weekend guess.
+    # Rolling asks the calendar: a strict one must cover the year; the default one
+    # counts it Monday-Friday and says so (2030-02-20 is a Wednesday).
     with pytest.raises(ConfigError, match="2030"):
-        rule.due_for_period(Period.parse("2030-01"), CAL)
+        rule.due_for_period(Period.parse("2030-01"), WorkCalendar(strict=True))
+    guessing = WorkCalendar()
+    assert rule.due_for_period(Period.parse("2030-01"), guessing) == date(2030, 2, 20)
+    assert guessing.guessed_years == {2030}
 
 
 def test_record_rules() -> None:

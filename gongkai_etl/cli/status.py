@@ -115,3 +115,49 @@ def restore(
             print(f"已恢复 restored {pub.dataset} {pub.period} v{pub.version} (published {pub.published_at}, {pub.rows:,} rows)")
         else:
             print(f"{pub.dataset} {pub.period} v{pub.version} 已是当前版本 (is already the current version)")
+
+
+calendar_app = typer.Typer(
+    name="calendar",
+    help="工作日历 Working-day calendar: which years are known (statutory holidays and 调休), and from where.",
+    no_args_is_help=True,
+)
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("check")
+def calendar_check(
+    years: Annotated[list[int], typer.Argument(help="Years to check, e.g. 2026 2027.")],
+    pipelines: Annotated[
+        Optional[list[Path]], typer.Option("--pipeline", "-P", help="Pipeline file or folder whose workdays_override.csv counts (default ./pipelines).")
+    ] = None,
+) -> None:
+    """检查工作日历 Whether each year's working days are known and from where (chinesecalendar or the override file).
+
+    Exit 0 when every year is known; 1 when some year would be counted Monday-Friday (with a warning)."""
+    from gongkai_etl.deadlines import calendar_for
+    from gongkai_etl.workdays import WorkCalendar
+
+    calendars: list[tuple[str, WorkCalendar]] = []
+    paths = default_pipelines(pipelines)
+    existing = [p for p in paths if p.exists()]
+    if existing:
+        seen: set[str] = set()
+        for pipeline in load_pipelines(existing):
+            cal = calendar_for(pipeline)
+            where = str(cal.override_path)
+            if where not in seen:
+                seen.add(where)
+                calendars.append((where, cal))
+    else:
+        calendars.append(("(no pipeline)", WorkCalendar.load(None)))
+    unknown = False
+    for where, cal in calendars:
+        for year in years:
+            source = cal.source(year)
+            if source:
+                print(f"{year}: 已知 known — {source}")
+            else:
+                unknown = True
+                print(f"{year}: 未知 NOT KNOWN — {cal.unknown_year_warning(year)}")
+    raise typer.Exit(1 if unknown else 0)

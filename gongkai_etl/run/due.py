@@ -239,6 +239,8 @@ def run_due(runner: Any, as_of: date | None, reporter: Reporter, wait: float = D
         result = DueResult(pipeline.id, plans, problems=problems)
         for problem in problems:
             reporter.warn(problem, pipeline=pipeline.id)
+        for warning in calendar_for(pipeline).warnings():  # due dates counted Monday-Friday
+            reporter.warn(warning, pipeline=pipeline.id)
         for plan in plans:
             if plan.action in ("missing", "waiting-review", "rejected"):
                 _emit(reporter, plan)

@@ -36,6 +36,7 @@ from gongkai_etl.protect import stage as protect_stage
 from gongkai_etl.protect.pii import redact
 from gongkai_etl.publish.objectstore import sync_output
 from gongkai_etl.publish.publish import clean_staging, publish_period, recover
+from gongkai_etl.deadlines import calendar_for
 from gongkai_etl.report import (
     DatasetOutcome,
     PeriodOutcome,
@@ -144,6 +145,8 @@ class Runner:
             raise
         finally:
             ledger.close()
+        for warning in calendar_for(self.pipeline).warnings():  # timeliness counted Monday-Friday
+            self.reporter.warn(warning, pipeline=self.pipeline.id)
         return report
 
     def registry_datasets(self) -> list[Dataset]:

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from gongkai_etl.deadlines import calendar_for, deadline_plan
+from gongkai_etl.deadlines import calendar_for, calendar_warnings, deadline_plan
 from gongkai_etl.errors import ConfigError, ExitCode
 from gongkai_etl.ledger import Ledger, Publication
 from gongkai_etl.periods import Period
@@ -67,6 +67,8 @@ class StatusReport:
     as_of: date
     items: list[StatusItem] = field(default_factory=list)
     rules: dict[str, dict[str, str]] = field(default_factory=dict)  # pipeline -> dataset -> rule text
+    #: years whose due dates were counted Monday-Friday, for want of their holiday schedule
+    warnings: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {t.value: 0 for t in Timeliness}
@@ -88,6 +90,7 @@ class StatusReport:
             "ok": not self.overdue,
             "counts": self.counts(),
             "rules": self.rules,
+            "warnings": self.warnings,
             "items": [i.to_json() for i in self.items],
             "record_timeliness": [r.to_json() for r in record_timeliness(self.items)],
         }
@@ -199,6 +202,7 @@ def build_status(pipelines: list[Pipeline], as_of: date) -> StatusReport:
         items, rules = pipeline_status(p, as_of, registry)
         report.items += items
         report.rules[p.id] = rules
+    report.warnings = calendar_warnings(pipelines)
     return report
 
 
@@ -326,6 +330,8 @@ def render_plain(report: StatusReport, stream: TextIO | None = None, *, each_per
             print("  (no closed period yet 尚无已结束的期间)", file=out)
         for text, names in _rules_grouped(rules):
             print(f"  rule {', '.join(names)}: {text}", file=out)
+    for warning in report.warnings:
+        print(f"注意 warning: {warning}", file=out)
     print(_summary(report), file=out)
 
 
@@ -351,6 +357,8 @@ def render_rich(report: StatusReport, *, each_period: bool = False) -> None:
         table.caption = "\n".join(f"rule {', '.join(names)}: {text}" for text, names in _rules_grouped(rules))
         table.caption_justify = "left"
         console.print(table)
+    for warning in report.warnings:
+        console.print(f"[yellow]注意 warning:[/yellow] {warning}", highlight=False)
     console.print(_summary(report), highlight=False)
 
 

@@ -91,21 +91,30 @@ def test_pipeline_deadline_overrides_the_dataset_and_default(tmp_path: Path, etl
     assert items[("qt_quarterly", "2016Q3")]["due"] == "2016-10-19"
 
 
-def test_a_year_outside_the_calendar_is_an_error_until_an_override_table_covers_it(project: Path, etl) -> None:
+def test_a_year_outside_the_calendar_is_counted_monday_to_friday_with_a_warning_until_an_override_covers_it(
+    project: Path, etl
+) -> None:
     pipeline = open_window(project / "pipelines/shantytown.yaml")
     pipeline.write_text(pipeline.read_text(encoding="utf-8") + "first_period: 2030-01\n", encoding="utf-8")
     override = project / "pipelines/workdays_override.csv"
 
     result = etl("status", str(pipeline), "--as-of", "2030-03-01")
-    assert result.returncode == 2
-    assert result.stderr.startswith("Error: ")
-    assert "2030" in result.stderr and str(override) in result.stderr
+    assert result.returncode == 1, result.stderr  # overdue, as documented: the unknown year does not stop status
+    warning = next(line for line in result.stdout.splitlines() if line.startswith("注意 warning:"))
+    assert "工作日历未覆盖 2030 年" in warning and str(override) in warning and "Monday-Friday" in warning
     assert "Traceback" not in result.stderr
+    code, doc = status_json(etl, str(pipeline), "--as-of", "2030-03-01")
+    assert code == 1 and len(doc["warnings"]) == 1
+    assert by_key(doc)[("shantytown_project", "2030-01")]["due"] == "2030-02-14"  # ten Monday-Friday days
+    check = etl("calendar", "check", "2026", "2030", "--pipeline", str(pipeline))
+    assert check.returncode == 1 and "2030: 未知 NOT KNOWN" in check.stdout and "2026: 已知 known" in check.stdout
 
     # a (hypothetical) 2030 schedule: Spring Festival 02-04..08 off, Saturday 02-02 worked
     rows = ["date,kind", "2030-01-01,holiday", "2030-02-02,workday"] + [f"2030-02-0{d},holiday" for d in range(4, 9)]
     override.write_text("\n".join(rows) + "\n", encoding="utf-8")
     code, doc = status_json(etl, str(pipeline), "--as-of", "2030-03-01")
+    assert doc["warnings"] == []
+    assert "2030: 已知 known" in etl("calendar", "check", "2030", "--pipeline", str(pipeline)).stdout
     items = by_key(doc)
     assert sorted({k[1] for k in items}) == ["2030-01", "2030-02"]
     # 02-01 (Fri), 02-02 (worked Saturday), holiday week, 02-11..15, 02-18..20
@@ -146,3 +155,13 @@ def test_bad_as_of_is_a_usage_error(project: Path, etl) -> None:
     result = etl("status", str(project / "pipelines/shantytown.yaml"), "--as-of", "2016-13-01")
     assert result.returncode == 2
     assert "--as-of" in result.stderr
+
+
+def test_status_of_the_shipped_pipelines_in_2027_works_with_a_warning(project: Path, etl) -> None:
+    """chinesecalendar knows no year after 2026: from 2027-01-01 status must still work."""
+    assert etl("run", str(project / "pipelines/shantytown.yaml")).returncode == 0
+    result = etl("status", str(project / "pipelines"), "--as-of", "2027-03-01")
+    assert result.returncode == 1, result.stderr  # the unpublished sample pipelines are overdue; no usage error
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("注意 warning:")]
+    assert len(warnings) == 1 and "2027" in warnings[0], result.stdout[-2000:]
+    assert "Traceback" not in result.stderr
