@@ -31,6 +31,12 @@ from gongkai_etl.extract.headers import (
 )
 from gongkai_etl.extract.totals import TotalsCheck, totals_mode
 
+# Python's csv module refuses a field over 128 KiB (``_csv.Error: field larger
+# than field limit``); a department's 备注 can be longer. It reads only the head
+# and the error-finding pass here (pyarrow parses the data), so lift the limit
+# for the process. 2**31 - 1: the largest value every platform's C long holds.
+csv.field_size_limit(2**31 - 1)
+
 SNIFF_BYTES = 1 << 20
 # About the text of one batch (batch_rows x 64 bytes when that is less). Each
 # batch costs a fixed few ms of kernel calls whatever its size: 8 MiB (~46k rows

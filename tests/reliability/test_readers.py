@@ -35,6 +35,16 @@ def test_gbk_after_a_long_ascii_head(tmp_path: Path) -> None:
     assert table.column("_row")[-1].as_py() == len(rows)
 
 
+def test_a_cell_over_128_kib_near_the_top_is_read(tmp_path: Path) -> None:
+    """Issue 17 case 1: Python's csv module refused a field over 131,072 characters
+    with a traceback (the reader looks at the head with it)."""
+    note = "长" * 140_000
+    rows = [["编号", "名称", "备注"], ["1", "朝阳", note], ["2", "双井", ""]]
+    path = _csv(tmp_path / "long.csv", rows)
+    table = CsvReader().read(str(path), {}, expected=["编号", "名称"]).to_table()
+    assert table.column("备注").to_pylist() == [note, ""]
+
+
 def test_undecodable_byte_late_in_a_big_file(tmp_path: Path) -> None:
     rows = [["编号", "名称"]] + [[str(i), "朝阳"] for i in range(120_000)]
     path = _csv(tmp_path / "bad.csv", rows)
