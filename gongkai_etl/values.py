@@ -23,6 +23,11 @@ WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, 
     "\u2028\u2029\u202f\u205f\u3000")
 #: Invisible characters that creep in from Word/web copies; deleted outright.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+#: Control characters no text cell holds (NUL, backspace, escape ...): a damaged or
+#: binary file. A cell with one is rejected, never published. (Tab, line feeds and
+#: the separators \x0b-\x0c, \x1c-\x1f are whitespace above.)
+CONTROL = "".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x1C), 0x7F]))
+_CONTROL_RE = re.compile("[" + re.escape(CONTROL) + "]")
 
 #: Cell texts meaning "no value", compared after cleaning and ASCII upper-casing.
 #: Full-width punctuation variants are listed because clean_text keeps punctuation.
@@ -77,6 +82,10 @@ def clean_text(value: Any) -> str | None:
         text = "true" if value else "false"  # what pyarrow's cast prints
     else:
         text = value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+    control = _CONTROL_RE.search(text)
+    if control:
+        code = f"U+{ord(control.group()):04X}"
+        raise NormalizeError(f"文本含控制字符 {code}，文件可能损坏 (control character {code} in the text: a damaged or binary file?)")
     return _squash(text.translate(_FW_ALNUM))
 
 

@@ -376,7 +376,16 @@ def _replace(table: pa.Table, name: str, values: list[Any]) -> pa.Table:
 def _clean_texts(table: pa.Table, name: str) -> list[str | None]:
     if name not in table.column_names:
         return [None] * table.num_rows
-    return [clean_text(v) for v in table.column(name).to_pylist()]
+    return [_clean_or_raw(v) for v in table.column(name).to_pylist()]
+
+
+def _clean_or_raw(value: object) -> str | None:
+    """clean_text, or the raw text when it cannot be cleaned (a control character):
+    the normalize stage then rejects the cell with its reason."""
+    try:
+        return clean_text(value)
+    except ValueError:
+        return None if value is None else str(value)
 
 
 def _project_rows(table: pa.Table) -> pa.Table:

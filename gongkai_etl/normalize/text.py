@@ -47,7 +47,13 @@ _ZW_CODES = frozenset(map(ord, nz.ZERO_WIDTH))
 _FW_CODES = frozenset(c for lo, hi in _FW_RANGES for c in range(lo, hi + 1))
 
 
-RARE = _WS_CODES | _ZW_CODES | _FW_CODES
+# Below 0x20 (so finding them costs rare_chars nothing more); DEL (0x7F) is
+# left to the scalar path only when a row goes there for another reason.
+_CONTROL_CODES = frozenset(map(ord, nz.CONTROL)) - {0x7F}
+_CONTROL_CLASS = "[" + "".join(f"\\x{c:02x}" for c in sorted(_CONTROL_CODES)) + "]"
+
+
+RARE = _WS_CODES | _ZW_CODES | _FW_CODES | _CONTROL_CODES
 
 
 _RARE_ASCII_END = max(c for c in RARE if c < 0x80) + 1
@@ -129,9 +135,13 @@ def clean_column(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         text = pc.utf8_trim(pc.replace_substring_regex(text, WS_RUN, " "), " ")
     elif _has_edge_space(data, offsets):
         text = pc.utf8_trim(text, " ")
-    if not rare & _FW_CODES:
+    if not rare & (_FW_CODES | _CONTROL_CODES):
         return text, missing_mask(text), false_array(len(text))
-    python_rows = pc.fill_null(pc.match_substring_regex(text, FW_ALNUM), False)
+    python_rows = false_array(len(text))
+    if rare & _FW_CODES:
+        python_rows = pc.fill_null(pc.match_substring_regex(text, FW_ALNUM), False)
+    if rare & _CONTROL_CODES:  # the scalar path rejects them with their reason
+        python_rows = pc.or_(python_rows, pc.fill_null(pc.match_substring_regex(text, _CONTROL_CLASS), False))
     return text, pc.and_not(missing_mask(text), python_rows), python_rows
 
 

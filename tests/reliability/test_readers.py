@@ -146,3 +146,21 @@ def test_allow_empty_publishes_an_empty_period(project: Path) -> None:
     files = published_files(project / "output")
     csv_text = files["shantytown_followup/csv/shantytown_followup_2016-09.csv"].decode("utf-8-sig")
     assert csv_text.count("\n") == 1  # the header only
+
+
+def test_a_nul_byte_in_a_text_cell_is_a_reject_never_published(project: Path) -> None:
+    """Issue 17 case 12: NUL bytes inside a CSV cell were published unchanged."""
+    followup = project / "sample_data/shantytown/棚改后期管理_2016-08.csv"
+    raw = followup.read_bytes()
+    assert "回迁楼配套幼儿园已开工".encode("gbk") in raw
+    followup.write_bytes(raw.replace("回迁楼配套幼儿园已开工".encode("gbk"), "回迁楼配套\x00幼儿园已开工".encode("gbk")))
+    result = run_etl("run", str(project / "pipelines/shantytown.yaml"), "--period", "2016-08")
+    assert "Traceback" not in result.stderr
+    out = project / "output"
+    csvs = {name: data for name, data in published_files(out).items() if name.endswith(".csv")}
+    assert csvs and not any(b"\x00" in data for data in csvs.values())
+    assert "回迁楼配套幼儿园已开工" not in csvs["shantytown_followup/csv/shantytown_followup_2016-08.csv"].decode("utf-8-sig")
+    with open(out / ".gongkai/rejects/shantytown_followup/2016-08.csv", encoding="utf-8-sig", newline="") as fh:
+        rejects = list(csv.DictReader(fh))
+    assert [(r["field"], r["row"]) for r in rejects] == [("note", "2")]
+    assert "U+0000" in rejects[0]["reason"]
