@@ -26,7 +26,7 @@ ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 #: Control characters no text cell holds (NUL, backspace, escape ...): a damaged or
 #: binary file. A cell with one is rejected, never published. (Tab, line feeds and
 #: the separators \x0b-\x0c, \x1c-\x1f are whitespace above.)
-CONTROL = "".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x1C), 0x7F]))
+CONTROL = "".join(map(chr, [*range(0x09), *range(0x0E, 0x1C), 0x7F]))
 _CONTROL_RE = re.compile("[" + re.escape(CONTROL) + "]")
 
 #: Cell texts meaning "no value", compared after cleaning and ASCII upper-casing.

@@ -11,11 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
+from reliability_helpers import published_files, run_etl
 
 from gongkai_etl.errors import DataError, InputError
 from gongkai_etl.extract.csv_reader import CsvReader, detect_encoding
 from gongkai_etl.extract.excel_reader import ExcelReader
-from reliability_helpers import published_files, run_etl
 
 
 def _csv(path: Path, rows: list[list[str]], encoding: str = "gbk") -> Path:
