@@ -280,6 +280,7 @@ def load_pipeline(file: str | Path) -> Pipeline:
         raise _err(file, "output.s3" if "s3" in output else "output.state_dir", "only for an s3:// output.dir")
     out_dir = Path(os.path.expanduser(out_dir_text))
     out_dir = out_dir if out_dir.is_absolute() else (file.parent / out_dir)
+    _check_output_dir(file, out_dir)
     formats = output.get("formats", ["parquet", "csv"])
     _expect(file, "output.formats", formats, list, "a list such as [parquet, csv]")
     for i, f in enumerate(formats):
@@ -342,6 +343,9 @@ def load_pipeline(file: str | Path) -> Pipeline:
     for i, item in enumerate(define):
         _expect(file, f"define[{i}]", item, dict, "a dataset declaration (a mapping)")
     pid = _expect(file, "pipeline", data.get("pipeline", file.stem), str, "a pipeline id")
+    if not _NAME_RE.fullmatch(pid) or ".." in pid:
+        # the id names files (its lock, its log): never a path
+        raise _err(file, "pipeline", f"expected a name of letters, digits, _, - and . (no / and no ..), got {pid!r}")
     title = _expect(file, "title", data.get("title", pid), str, "text")
 
     pipeline = Pipeline(
@@ -375,6 +379,24 @@ def load_pipeline(file: str | Path) -> Pipeline:
     if output_uri:
         register_target(pipeline.output_dir, output_uri, s3)
     return pipeline
+
+
+_NAME_RE = re.compile(r"\w[\w.\-]*")
+
+
+def _check_output_dir(file: Path, out_dir: Path) -> None:
+    """The output folder holds one folder per dataset and a private state folder:
+    never the file system's root, the home folder, or a folder that contains the
+    pipeline's own folder (``../../..``)."""
+    resolved = out_dir.resolve()
+    home = Path.home().resolve()
+    pipeline_dir = file.resolve().parent
+    if resolved == Path(resolved.anchor) or resolved == home or pipeline_dir.is_relative_to(resolved) and resolved != pipeline_dir:
+        raise _err(
+            file, "output.dir",
+            f"输出目录不能是根目录、主目录或流水线所在目录的上级 (expected a folder of its own for the published "
+            f"datasets, not the root, the home folder or a parent of the pipeline's folder), got {str(out_dir)!r} -> {resolved}",
+        )
 
 
 def _per_cadence(file: Path, key: str, raw: Any) -> dict[str, Period]:

@@ -118,3 +118,24 @@ def test_rows_left_out_are_counted_by_reason(project: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     line = next(x for x in proc.stdout.splitlines() if "rows left out" in x)
     assert "脚注行 (footnote)" in line and "合计" not in line, line
+
+
+@pytest.mark.parametrize("out_dir", ["/", "../..", ".."])
+def test_an_output_dir_that_is_the_root_or_a_parent_of_the_pipeline_is_refused(project: Path, etl, out_dir: str) -> None:
+    """Issue 17 case 11: `output.dir: /` or `../../..` validated, and a run began creating /.gongkai."""
+    path = _pipeline(project, GOOD.replace("output: {dir: ../out}", f"output: {{dir: '{out_dir}'}}"))
+    for command in ("validate", "run"):
+        result = etl(command, str(path), "--period", "2016-08") if command == "run" else etl(command, str(path))
+        assert result.returncode == 2
+        line = _one_error_line(result)
+        assert "output.dir" in line and "parent of the pipeline's folder" in line
+    assert not (project.parent / ".gongkai").exists()
+
+
+def test_a_pipeline_id_is_a_name_never_a_path(project: Path, etl) -> None:
+    """Issue 17 case 3: `pipeline: ../../../victim` validated, and a run truncated victim.lock outside the output."""
+    path = _pipeline(project, "pipeline: ../../../victim\n" + GOOD)
+    result = etl("validate", str(path))
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert "pipeline:" in line and "'../../../victim'" in line
