@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,15 @@ def _check_keys(file: Path, path: str, data: Any, allowed: dict[str, str]) -> di
     return data
 
 
+_SHOW = reprlib.Repr()
+_SHOW.maxstring, _SHOW.maxother, _SHOW.maxlist, _SHOW.maxdict, _SHOW.maxlevel = 80, 80, 6, 6, 3
+
+
+def _show(value: Any) -> str:
+    """A value in an error message, cut short: a message never renders a huge value."""
+    return _SHOW.repr(value)
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -196,9 +206,9 @@ def _kind(value: Any) -> str:
 
 def _expect(file: Path, path: str, value: Any, types: type | tuple[type, ...], what: str) -> Any:
     if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
-        raise _err(file, path, f"expected {what}, got {_kind(value)} {value!r}")
+        raise _err(file, path, f"expected {what}, got {_kind(value)} {_show(value)}")
     if not isinstance(value, types):
-        raise _err(file, path, f"expected {what}, got {_kind(value)} {value!r}")
+        raise _err(file, path, f"expected {what}, got {_kind(value)} {_show(value)}")
     return value
 
 
@@ -209,6 +219,49 @@ def _str_map(file: Path, path: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+#: The most nodes a YAML document may stand for once its aliases are expanded: a
+#: pipeline or dataset file has a few thousand; a 600-byte "billion laughs" file
+#: stands for billions, and expanding it took gigabytes.
+MAX_YAML_NODES = 200_000
+#: libyaml's parser when PyYAML was built with it (about 10x faster on the shipped
+#: dataset files, which every command reads), else the pure-Python one.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Nodes ``node`` stands for with every alias expanded, computed on the graph
+    (an alias is the same node object again), so nothing is expanded to count."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a recursive alias counts once here; the constructor refuses it
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        size = 1
+    memo[key] = min(size, MAX_YAML_NODES + 1)
+    return memo[key]
+
+
+def _bounded_load(text: str, file: Path) -> Any:
+    """``yaml.safe_load`` with alias expansion bounded by MAX_YAML_NODES."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > MAX_YAML_NODES:
+            raise ConfigError(
+                f"YAML 别名展开后过大 (the document's anchors and aliases expand to more than {MAX_YAML_NODES:,} "
+                "nodes; a pipeline file needs no such thing)", file=file,
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_yaml(file: Path) -> Any:
     try:
         text = file.read_text(encoding="utf-8")
@@ -217,7 +270,7 @@ def load_yaml(file: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"流水线文件不是 UTF-8 (pipeline file is not UTF-8): {exc}", file=file) from None
     try:
-        return yaml.safe_load(text)
+        return _bounded_load(text, file)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -291,10 +344,10 @@ def load_pipeline(file: str | Path) -> Pipeline:
     ratio = data.get("max_reject_ratio", 0)
     _expect(file, "max_reject_ratio", ratio, (int, float), "a number between 0 and 1")
     if not 0 <= ratio <= 1:
-        raise _err(file, "max_reject_ratio", f"expected a number between 0 and 1, got {ratio!r}")
+        raise _err(file, "max_reject_ratio", f"expected a number between 0 and 1, got {_show(ratio)}")
     review = data.get("review", "auto")
     if review not in ("auto", "required"):
-        raise _err(file, "review", f"expected `auto` or `required`, got {review!r}")
+        raise _err(file, "review", f"expected `auto` or `required`, got {_show(review)}")
 
     periods: list[Period] = []
     if "periods" in data:
@@ -321,7 +374,7 @@ def load_pipeline(file: str | Path) -> Pipeline:
         _expect(file, f"privacy.{k}", v, dict, "a mapping of policy overrides")
     salt_env = _expect(file, "salt_env", data.get("salt_env", "GONGKAI_SALT"), str, "an environment variable name")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", salt_env):
-        raise _err(file, "salt_env", f"expected an environment variable name, got {salt_env!r}")
+        raise _err(file, "salt_env", f"expected an environment variable name, got {_show(salt_env)}")
     ledger = data.get("ledger")
     ledger_path = None
     if ledger is not None:
@@ -345,7 +398,7 @@ def load_pipeline(file: str | Path) -> Pipeline:
     pid = _expect(file, "pipeline", data.get("pipeline", file.stem), str, "a pipeline id")
     if not _NAME_RE.fullmatch(pid) or ".." in pid:
         # the id names files (its lock, its log): never a path
-        raise _err(file, "pipeline", f"expected a name of letters, digits, _, - and . (no / and no ..), got {pid!r}")
+        raise _err(file, "pipeline", f"expected a name of letters, digits, _, - and . (no / and no ..), got {_show(pid)}")
     title = _expect(file, "title", data.get("title", pid), str, "text")
 
     pipeline = Pipeline(

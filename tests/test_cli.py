@@ -139,3 +139,24 @@ def test_a_pipeline_id_is_a_name_never_a_path(project: Path, etl) -> None:
     assert result.returncode == 2
     line = _one_error_line(result)
     assert "pipeline:" in line and "'../../../victim'" in line
+
+
+def test_a_billion_laughs_yaml_is_refused_without_expanding_it(project: Path, etl) -> None:
+    """Issue 17 case 4: nine levels of nine aliases stand for 9**9 strings; expanding
+    them took gigabytes. The expanded size is counted on the alias graph instead."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = _pipeline(project, "\n".join(lines) + "\nsource: *a8\n")
+    assert path.stat().st_size < 1000
+    result = etl("validate", str(path))
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert "YAML" in line and "200,000" in line and len(line) < 400
+
+
+def test_an_error_message_shows_a_long_value_cut_short(project: Path, etl) -> None:
+    path = _pipeline(project, GOOD.replace("output: {dir: ../out}", "output: {dir: ../out}\nreview: [" + ", ".join(["x" * 50] * 200) + "]"))
+    result = etl("validate", str(path))
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert "review" in line and len(line) < 600, len(line)
