@@ -11,17 +11,16 @@ from __future__ import annotations
 import glob
 import os
 import re
-import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from gongkai_etl.errors import ConfigError, did_you_mean
 from gongkai_etl.home import Home, register_target
 from gongkai_etl.periods import Period, parse_periods
 from gongkai_etl.reshape_spec import ReshapeStep, parse_steps
+from gongkai_etl.yamlfile import load_yaml
+from gongkai_etl.yamlfile import show_value as _show
 
 TOP_KEYS = {
     "pipeline": "pipeline id (default: the file name)",
@@ -187,15 +186,6 @@ def _check_keys(file: Path, path: str, data: Any, allowed: dict[str, str]) -> di
     return data
 
 
-_SHOW = reprlib.Repr()
-_SHOW.maxstring, _SHOW.maxother, _SHOW.maxlist, _SHOW.maxdict, _SHOW.maxlevel = 80, 80, 6, 6, 3
-
-
-def _show(value: Any) -> str:
-    """A value in an error message, cut short: a message never renders a huge value."""
-    return _SHOW.repr(value)
-
-
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -217,65 +207,6 @@ def _str_map(file: Path, path: str, value: Any) -> dict[str, Any]:
     for k in value:
         _expect(file, f"{path}.{k}", k, str, "a text key")
     return dict(value)
-
-
-#: The most nodes a YAML document may stand for once its aliases are expanded: a
-#: pipeline or dataset file has a few thousand; a 600-byte "billion laughs" file
-#: stands for billions, and expanding it took gigabytes.
-MAX_YAML_NODES = 200_000
-#: libyaml's parser when PyYAML was built with it (about 10x faster on the shipped
-#: dataset files, which every command reads), else the pure-Python one.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """Nodes ``node`` stands for with every alias expanded, computed on the graph
-    (an alias is the same node object again), so nothing is expanded to count."""
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = 1  # a recursive alias counts once here; the constructor refuses it
-    if isinstance(node, yaml.SequenceNode):
-        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    else:
-        size = 1
-    memo[key] = min(size, MAX_YAML_NODES + 1)
-    return memo[key]
-
-
-def _bounded_load(text: str, file: Path) -> Any:
-    """``yaml.safe_load`` with alias expansion bounded by MAX_YAML_NODES."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if _expanded_size(node, {}) > MAX_YAML_NODES:
-            raise ConfigError(
-                f"YAML 别名展开后过大 (the document's anchors and aliases expand to more than {MAX_YAML_NODES:,} "
-                "nodes; a pipeline file needs no such thing)", file=file,
-            )
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def load_yaml(file: Path) -> Any:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("流水线文件不存在 (pipeline file not found)", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"流水线文件不是 UTF-8 (pipeline file is not UTF-8): {exc}", file=file) from None
-    try:
-        return _bounded_load(text, file)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"YAML 语法错误 (YAML syntax error) {where}{problem}", file=file) from None
 
 
 def load_pipeline(file: str | Path) -> Pipeline:

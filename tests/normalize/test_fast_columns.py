@@ -68,6 +68,9 @@ def _exact_clean(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         python_rows = pa.repeat(pa.scalar(False), len(text))
     else:
         python_rows = pc.fill_null(pc.match_substring_regex(text, normtext.FW_ALNUM), False)
+    # a control character: the scalar path rejects the cell
+    control = pc.fill_null(pc.match_substring_regex(text, normtext._CONTROL_CLASS), False)
+    python_rows = pc.or_(python_rows, control)
     missing_values = pa.array(sorted(nz.MISSING_VALUES), pa.string())
     missing = pc.or_(pc.is_null(text), pc.is_in(pc.ascii_upper(text), value_set=missing_values))
     return text, pc.and_not(missing, python_rows), python_rows
