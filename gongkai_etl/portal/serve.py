@@ -2,7 +2,10 @@
 
 Only the published files: the private state folder ``.gongkai/`` (ledger,
 archived raw inputs, rejected rows that may hold personal data) and every other
-dot-path answer 404.
+dot-path answer 404, and so does anything a symbolic link would reach outside
+the output folder or inside a dot-folder (a link to ``.gongkai`` or ``/etc``).
+The server takes many connections at once (a listen backlog of
+:data:`BACKLOG`, a thread per request).
 """
 
 from __future__ import annotations
@@ -31,8 +34,12 @@ class OutputHandler(SimpleHTTPRequestHandler):
         path = posixpath.normpath(unquote(urlsplit(self.path).path))
         return any(part.startswith(".") for part in path.split("/") if part)
 
+    def _outside(self) -> bool:
+        """Whether the path, its links followed, leaves the output folder or enters a dot-folder."""
+        return not _published(os.path.realpath(self.directory), self.translate_path(self.path))
+
     def send_head(self):  # noqa: ANN201
-        if self._hidden():
+        if self._hidden() or self._outside():
             self.send_error(404, "Not Found")
             return None
         return super().send_head()
@@ -46,8 +53,11 @@ class OutputHandler(SimpleHTTPRequestHandler):
             return None
         shown = html.escape(unquote(urlsplit(self.path).path))
         items = []
+        root = os.path.realpath(self.directory)
         for name in names:
             full = os.path.join(path, name)
+            if not _published(root, full):
+                continue  # a link out of the output folder, or into .gongkai, is not listed either
             label = name + ("/" if os.path.isdir(full) else "")
             items.append(f'<li><a href="{quote(label)}">{html.escape(label)}</a></li>')
         body = (
@@ -66,9 +76,26 @@ class OutputHandler(SimpleHTTPRequestHandler):
         super().log_message(format, *args)
 
 
+def _published(root: str, path: str) -> bool:
+    """Whether ``path``, its links followed, is inside ``root`` (a real path) and in no dot-folder."""
+    real = os.path.realpath(path)
+    if real != root and not real.startswith(root + os.sep):
+        return False
+    return not any(part.startswith(".") for part in os.path.relpath(real, root).split(os.sep) if part not in ("", "."))
+
+
+#: Connections the kernel queues while every thread is busy (http.server's default
+#: is 5: 200 browsers at once waited past a minute for a free slot).
+BACKLOG = 256
+
+
+class OutputServer(ThreadingHTTPServer):
+    request_queue_size = BACKLOG
+
+
 def make_server(out_dir: Path, port: int = 8000, *, quiet: bool = False) -> ThreadingHTTPServer:
     handler = functools.partial(OutputHandler, directory=str(out_dir))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = OutputServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     server.quiet = quiet  # type: ignore[attr-defined]
     return server
