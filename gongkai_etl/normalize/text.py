@@ -47,9 +47,8 @@ _ZW_CODES = frozenset(map(ord, nz.ZERO_WIDTH))
 _FW_CODES = frozenset(c for lo, hi in _FW_RANGES for c in range(lo, hi + 1))
 
 
-# Below 0x20 (so finding them costs rare_chars nothing more); DEL (0x7F) is
-# left to the scalar path only when a row goes there for another reason.
-_CONTROL_CODES = frozenset(map(ord, nz.CONTROL)) - {0x7F}
+# All below 0x20, so finding them costs rare_chars nothing more.
+_CONTROL_CODES = frozenset(map(ord, nz.CONTROL))
 _CONTROL_CLASS = "[" + "".join(f"\\x{c:02x}" for c in sorted(_CONTROL_CODES)) + "]"
 
 
