@@ -23,10 +23,11 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from gongkai_etl.contracts import Reject, Source, SourceContext, Writer, WriterSession
+from gongkai_etl.contracts import Source, SourceContext, Writer, WriterSession
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import GongkaiError
 from gongkai_etl.periods import Period
+from gongkai_etl.rejectset import RejectLog
 from gongkai_etl.report import DatasetOutcome, StageInfo
 from gongkai_etl.spec import Pipeline
 
@@ -69,12 +70,17 @@ class StageContext:
     outcome: DatasetOutcome
     #: The validate stage's primary-key set (gongkai_etl.validate.keyset.KeySet), made on first use.
     seen_keys: Any = None
-    rejects: list[Reject] = field(default_factory=list)
+    #: The rejects so far, spilled to the staging folder (``.rejects.arrow``) as they come.
+    rejects: RejectLog = None  # type: ignore[assignment]  # made from stage_dir after init
     findings: list[Any] = field(default_factory=list)
     #: format -> (open session, file name relative to the stage folder)
     sessions: dict[str, tuple[WriterSession, str]] = field(default_factory=dict)
     #: Per stage, the sum of its StageInfo over the chunks so far.
     totals: dict[str, StageInfo] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rejects is None:
+            self.rejects = RejectLog(self.stage_dir / ".rejects.arrow")
 
     def add(self, info: StageInfo) -> None:
         """Count one chunk's StageInfo into the stage's total."""

@@ -19,6 +19,6 @@ NAME = "normalize"
 def run(chunk: Chunk, ctx: StageContext) -> tuple[Chunk, StageInfo]:
     started = time.perf_counter()
     normalized = normalize_table(chunk.table, ctx.dataset)
-    failed = len({r.index for r in normalized.rejects})
+    failed = len(normalized.rejects.indices())
     info = stage_info(NAME, ctx, chunk.rows, chunk.rows - failed, started, failed)
     return Chunk(normalized.table, handover=normalized), info

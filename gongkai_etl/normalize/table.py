@@ -2,7 +2,7 @@
 
 Each declared field's raw column goes through :func:`normalize_column`
 (pyarrow kernels first, the scalar parsers of :mod:`gongkai_etl.values` for the
-rest). A value that does not parse becomes a :class:`Reject` here; what the
+rest). A value that does not parse becomes a reject here (:class:`Rejects`, columnar); what the
 declared constraints say about the values that did parse is the validate
 stage's work, so :class:`Normalized` hands over, per field, what that stage
 needs: the raw column (rejects show raw values), which rows already failed, and
@@ -19,9 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai_etl.arrowtext import one_array
-from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN, Reject
+from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.normalize.columns import normalize_column
+from gongkai_etl.rejectset import LazyValues, Rejects
 
 
 @dataclass
@@ -41,7 +42,7 @@ class FieldToCheck:
     #: checking these few answers for every row.
     distinct: tuple[pa.Array, pa.Array] | None = None
     #: Rejects of values that did not parse.
-    rejects: list[Reject] = field(default_factory=list)
+    rejects: Rejects = field(default_factory=Rejects)
 
 
 @dataclass
@@ -56,26 +57,8 @@ class Normalized:
     fields: dict[str, FieldToCheck]
 
     @property
-    def rejects(self) -> list[Reject]:
-        return [r for check in self.fields.values() for r in check.rejects]
-
-
-class LazyValues:
-    """A column's Python values, converted on first access (a streamed chunk rarely needs them)."""
-
-    def __init__(self, column: pa.Array | pa.ChunkedArray) -> None:
-        self._column = column
-        self._values: list[Any] | None = None
-
-    def __getitem__(self, i: int) -> Any:
-        if self._values is None:
-            self._values = self._column.to_pylist()
-        return self._values[i]
-
-
-def value_at(arr: pa.Array | pa.ChunkedArray, i: int) -> str:
-    v = arr[i].as_py()
-    return "" if v is None else str(v)
+    def rejects(self) -> Rejects:
+        return Rejects(b for check in self.fields.values() for b in check.rejects.blocks)
 
 
 def rejects_where(
@@ -85,14 +68,9 @@ def rejects_where(
     files: Sequence[Any] | None,
     field: str,
     reason: str | pa.Array,
-) -> list[Reject]:
+) -> Rejects:
     """One reject per row where ``mask`` is true, showing ``raw``'s value there."""
-    idx = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
-    out: list[Reject] = []
-    for i in idx:
-        why = reason if isinstance(reason, str) else str(reason[i].as_py())
-        out.append(Reject(i, rows[i], field, value_at(raw, i), why, files[i] if files else ""))
-    return out
+    return Rejects.where(mask, raw, rows, files, field, reason)
 
 
 def source_unit(table: pa.Table, name: str) -> str | None:

@@ -23,6 +23,7 @@ from gongkai_etl.contracts import Reject
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.normalize.columns import normalize_column
 from gongkai_etl.normalize.table import Normalized, normalize_table, rejects_where
+from gongkai_etl.rejectset import Rejects
 
 
 def check_constraints(
@@ -32,8 +33,8 @@ def check_constraints(
     rows: Sequence[Any],
     files: Sequence[Any] | None,
     failed: pa.Array | None = None,
-) -> list[Reject]:
-    out: list[Reject] = []
+) -> Rejects:
+    out = Rejects()
     if f.required:
         # A value that failed to parse is already rejected with its own reason;
         # every other null (empty, blank, NA, -) is a missing required value.
@@ -123,7 +124,7 @@ def _match(values: pa.Array | pa.ChunkedArray, pattern: str) -> pa.Array | pa.Ch
     return pc.match_substring_regex(values, pattern)
 
 
-def check_field(f: Field, normalized: Normalized) -> list[Reject]:
+def check_field(f: Field, normalized: Normalized) -> Rejects:
     """The constraint rejects of one field of a normalized table.
 
     A dictionary column is checked on its distinct values first; when one of
@@ -134,7 +135,7 @@ def check_field(f: Field, normalized: Normalized) -> list[Reject]:
     if check.distinct is not None:
         values, raw_values = check.distinct
         if not check_constraints(f, values, raw_values, [None] * len(values), None):
-            return []
+            return Rejects()
         typed, errors = normalize_column(check.raw, f, source_unit=check.unit)
         check.typed, check.failed, check.distinct = typed, pc.is_valid(errors), None
         table = normalized.table

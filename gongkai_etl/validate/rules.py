@@ -2,7 +2,7 @@
 value checks (``check: uscc``) and row rules (:mod:`gongkai_etl.rules`).
 
 Column-wise with pyarrow.compute on the typed rows, like the constraints; a
-failing row becomes a :class:`Reject` naming the field, its value and the rule
+failing row becomes a reject naming the field, its value and the rule
 in words, so a department can fix its file from the rejects file alone.
 """
 
@@ -17,9 +17,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gongkai_etl.contracts import NamedCheck, Reject
+from gongkai_etl.contracts import NamedCheck
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.normalize.table import rejects_where
+from gongkai_etl.rejectset import Rejects
 from gongkai_etl.rules import Rule
 
 
@@ -34,9 +35,9 @@ class RuleEnv:
     reference: Callable[[str], pa.Table | None]
 
 
-def check_declared(ds: Dataset, table: pa.Table, rows: Sequence[Any], files: Sequence[Any] | None, env: RuleEnv) -> list[Reject]:
+def check_declared(ds: Dataset, table: pa.Table, rows: Sequence[Any], files: Sequence[Any] | None, env: RuleEnv) -> Rejects:
     """Rejects of the named checks of ``ds``'s fields and of its rules."""
-    out: list[Reject] = []
+    out = Rejects()
     for f in ds.fields:
         if f.check and f.name in table.column_names:
             out += _named(env.checks[f.check], table.column(f.name), None, rows, files, f.name)
@@ -69,7 +70,7 @@ def _when_text(rule: Rule) -> str:
     return "".join(f"，{k} 为 {'/'.join(v)} 时 (when {k} is {'/'.join(v)})" for k, v in rule.when.items())
 
 
-def _named(check: NamedCheck, values: pa.Array, when: pa.Array | None, rows, files, field: str, extra: str = "") -> list[Reject]:
+def _named(check: NamedCheck, values: pa.Array, when: pa.Array | None, rows, files, field: str, extra: str = "") -> Rejects:
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     bad = pc.and_(pc.is_valid(values), pc.invert(pc.fill_null(check.valid(values), True)))
     if when is not None:
@@ -77,7 +78,7 @@ def _named(check: NamedCheck, values: pa.Array, when: pa.Array | None, rows, fil
     return rejects_where(bad, values, rows, files, field, check.reason + extra)
 
 
-def _repeated(values: pa.Array, rows, files, field: str, title: str) -> list[Reject]:
+def _repeated(values: pa.Array, rows, files, field: str, title: str) -> Rejects:
     """Every occurrence of a value after its first (within the period's rows)."""
     codes = np.asarray(pc.dictionary_encode(values).indices.fill_null(-1))
     first = np.zeros(len(codes), dtype=bool)
@@ -90,7 +91,7 @@ def _numbers(table: pa.Table, name: str) -> pa.Array:
     return _col(table, name).cast(pa.float64())
 
 
-def _sum(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> list[Reject]:
+def _sum(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> Rejects:
     total = _numbers(table, rule.total)
     parts = pc.fill_null(_numbers(table, rule.parts[0]), 0.0)
     for name in rule.parts[1:]:
@@ -103,8 +104,8 @@ def _sum(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) ->
     return rejects_where(bad, _col(table, rule.total), rows, files, rule.total, reasons)
 
 
-def _compare(op: str, zh: str, en: str) -> Callable[..., list[Reject]]:
-    def run(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> list[Reject]:
+def _compare(op: str, zh: str, en: str) -> Callable[..., Rejects]:
+    def run(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> Rejects:
         a, b = _col(table, rule.field), _other(rule, ds, table, env)
         shown_b = b
         if pa.types.is_decimal(a.type) or pa.types.is_integer(a.type) or pa.types.is_floating(a.type):
@@ -143,7 +144,7 @@ def values_by_key(table: pa.Table, key: str, other: pa.Table | None, field: str)
     return pc.take(_col(other, field), at)
 
 
-def _not_future(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> list[Reject]:
+def _not_future(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> Rejects:
     values = _col(table, rule.field)
     if pa.types.is_timestamp(values.type):
         limit = pa.scalar(datetime.combine(env.today, time.max).replace(microsecond=0), values.type)
@@ -153,23 +154,23 @@ def _not_future(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: Rule
     return rejects_where(bad, values, rows, files, rule.field, f"日期晚于今天 {env.today} (a date in the future; today is {env.today})")
 
 
-def _required_if(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> list[Reject]:
+def _required_if(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> Rejects:
     values = _col(table, rule.field)
     bad = pc.and_(pc.fill_null(_condition(rule, table), False), pc.is_null(values))
     return rejects_where(bad, values, rows, files, rule.field, f"必填字段为空{_when_text(rule)} (required field {_title(ds, rule.field)} is missing)")
 
 
-def _empty_if(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> list[Reject]:
+def _empty_if(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> Rejects:
     values = _col(table, rule.field)
     bad = pc.and_(pc.fill_null(_condition(rule, table), False), pc.is_valid(values))
     return rejects_where(bad, values, rows, files, rule.field, f"此字段须为空{_when_text(rule)} ({_title(ds, rule.field)} must be empty)")
 
 
-def _check(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> list[Reject]:
+def _check(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> Rejects:
     return _named(env.checks[rule.check], _col(table, rule.field), _condition(rule, table), rows, files, rule.field, _when_text(rule))
 
 
-def _in_dataset(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> list[Reject]:
+def _in_dataset(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> Rejects:
     values = _col(table, rule.field)
     other = env.reference(rule.dataset)
     key = rule.key or rule.field
@@ -178,13 +179,13 @@ def _in_dataset(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: Rule
     return rejects_where(bad, values, rows, files, rule.field, f"本期 {rule.dataset} 中没有此{_title(ds, rule.field)} (not in this period's {rule.dataset})")
 
 
-def _not_decreasing(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> list[Reject]:
+def _not_decreasing(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: RuleEnv) -> Rejects:
     previous = env.previous()
     if previous is None or previous.num_rows == 0 or table.num_rows == 0:
-        return []
+        return Rejects()
     keys = _col(table, rule.key)
     at = pc.index_in(keys, value_set=_col(previous, rule.key).cast(keys.type))
-    out: list[Reject] = []
+    out = Rejects()
     for name in rule.fields:
         now = _col(table, name)
         before = pc.take(_col(previous, name).cast(now.type), at)
@@ -196,7 +197,7 @@ def _not_decreasing(rule: Rule, ds: Dataset, table: pa.Table, rows, files, env: 
     return out
 
 
-_RULES: dict[str, Callable[..., list[Reject]]] = {
+_RULES: dict[str, Callable[..., Rejects]] = {
     "sum": _sum,
     "not_before": _compare("less", "早于", "before"),
     "not_after": _compare("greater", "晚于", "after"),

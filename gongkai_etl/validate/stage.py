@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
+import numpy as np
 import pyarrow as pa
 
 from gongkai_etl.normalize.table import Normalized, normalize_table
@@ -27,21 +28,22 @@ def run(chunk: Chunk, ctx: StageContext) -> tuple[Chunk, StageInfo]:
     ds = ctx.dataset
     normalized = chunk.handover if isinstance(chunk.handover, Normalized) else normalize_table(chunk.table, ds)
     rejects = normalized.rejects
-    unparsed = len({r.index for r in rejects})  # counted by the normalize stage
+    unparsed = len(rejects.indices())  # counted by the normalize stage
     for f in ds.fields:
         rejects += check_field(f, normalized)
     typed = normalized.table
     if ctx.seen_keys is None:
         ctx.seen_keys = KeySet(spill_dir=ctx.stage_dir)
-    rejects += check_unique(typed, ds, ctx.seen_keys, {r.index for r in rejects})
+    rejects += check_unique(typed, ds, ctx.seen_keys, rejects.indices())
     if ds.checks or any(f.check or f.unique for f in ds.fields):
         rejects += check_declared(ds, typed, normalized.rows, normalized.files, _rule_env(ctx))
     rejects += list(ctx.source.check(ctx.source_ctx, ds, typed) or ())
     n = typed.num_rows
-    bad: set[int] = set()
-    if rejects:
-        bad = {r.index for r in rejects}
-        typed = typed.filter(pa.array([i not in bad for i in range(n)]))
+    bad = rejects.indices()
+    if len(bad):
+        keep = np.ones(n, bool)
+        keep[bad[(bad >= 0) & (bad < n)]] = False
+        typed = typed.filter(pa.array(keep))
         ctx.rejects += rejects
         ctx.outcome.rejected += len(bad)
     return Chunk(typed), stage_info(NAME, ctx, n - unparsed, typed.num_rows, started, len(bad) - unparsed)

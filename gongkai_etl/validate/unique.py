@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -12,7 +14,7 @@ from gongkai_etl.validate.keyset import KeySet, key_hashes, key_strings
 
 
 def check_unique(
-    table: pa.Table, dataset: Dataset, seen: KeySet | dict[str, int | None], skip: set[int]
+    table: pa.Table, dataset: Dataset, seen: KeySet | dict[str, int | None], skip: Collection[int] | np.ndarray
 ) -> list[Reject]:
     """Primary-key uniqueness within the chunk and against ``seen`` (earlier chunks).
 
@@ -29,8 +31,9 @@ def check_unique(
     raw_rows = table.column(ROW_COLUMN)
     rows = pc.fill_null(raw_rows, -1).to_numpy().astype(np.int64)
     active = np.ones(n, bool)
-    if skip:
-        active[np.fromiter((i for i in skip if 0 <= i < n), np.int64)] = False
+    if len(skip):
+        at = np.asarray(skip, np.int64) if isinstance(skip, np.ndarray) else np.fromiter(skip, np.int64)
+        active[at[(at >= 0) & (at < n)]] = False
     idx = np.flatnonzero(active)
     if not len(idx):
         return []
@@ -75,8 +78,9 @@ def check_unique(
 
 
 def _check_unique_dict(
-    table: pa.Table, dataset: Dataset, seen: dict[str, int | None], skip: set[int]
+    table: pa.Table, dataset: Dataset, seen: dict[str, int | None], skip: Collection[int] | np.ndarray
 ) -> list[Reject]:
+    skip = set(np.asarray(skip).tolist()) if isinstance(skip, np.ndarray) else skip
     keys = key_strings(table, dataset.primary_key).to_pylist()
     rows = table.column(ROW_COLUMN).to_pylist()
     files = table.column(FILE_COLUMN).to_pylist() if FILE_COLUMN in table.column_names else None
