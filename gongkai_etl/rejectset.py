@@ -130,8 +130,9 @@ class RejectLog:
 
     The files are private (0600) and live in the period's staging folder, named
     ``spill`` (and ``spill`` with ``-1``, ``-2`` ... when rejects come after the
-    log was read). ``sorted_batches`` reads them back in the order of the rejects
-    file: raw row, then field, then the order found (Python's stable sort did the same).
+    log was read). Each chunk's rejects are sorted as they come (raw row, then
+    field, then the order found); ``batches`` reads them back one chunk at a time,
+    so writing the rejects file needs no sort of the whole period in memory.
     """
 
     def __init__(self, spill: Path) -> None:
@@ -141,13 +142,15 @@ class RejectLog:
         self._writer: pa.ipc.RecordBatchFileWriter | None = None
 
     def add(self, rejects: Rejects | Iterable[Reject]) -> None:
+        """Append one chunk's rejects, sorted as the rejects file lists them."""
         if not isinstance(rejects, Rejects):
             rejects = Rejects.of(rejects)
-        for block in rejects.blocks:
-            if self._writer is None:
-                self._writer = pa.ipc.new_file(self._new_segment(), SCHEMA)
-            self._writer.write_table(block)
-            self.count += block.num_rows
+        if not rejects:
+            return
+        if self._writer is None:
+            self._writer = pa.ipc.new_file(self._new_segment(), SCHEMA)
+        self._writer.write_table(_sorted(rejects.table()))
+        self.count += len(rejects)
 
     def _new_segment(self) -> pa.NativeFile:
         path = self.spill if not self._segments else self.spill.with_name(f"{self.spill.name}-{len(self._segments)}")
@@ -166,34 +169,24 @@ class RejectLog:
     def __bool__(self) -> bool:
         return self.count > 0
 
-    def table(self) -> pa.Table:
-        """Every reject, in the order found (memory-mapped: pages, not copies)."""
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The rejects in the rejects file's order, one chunk's at a time (read, not mapped:
+        a mapped file's pages would count towards the run's memory until the end)."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        parts = []
         for path in self._segments:
-            with pa.memory_map(str(path)) as source:
-                parts.append(pa.ipc.open_file(source).read_all())
-        return pa.concat_tables(parts) if parts else SCHEMA.empty_table()
+            with pa.OSFile(str(path), "rb") as source:
+                reader = pa.ipc.open_file(source)
+                for i in range(reader.num_record_batches):
+                    yield reader.get_batch(i)
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_batches(list(self.batches()), SCHEMA)
 
     def __iter__(self) -> Iterator[Reject]:
-        yield from _objects(self.table())
-
-    def sorted_batches(self, size: int = 65_536) -> Iterator[pa.Table]:
-        """The rejects sorted by (row, field), stable, ``size`` rows at a time."""
-        table = self.table()
-        if not table.num_rows:
-            return
-        keys = pa.table({
-            "row": pc.fill_null(table.column("row"), 0),
-            "field": table.column("field"),
-            "seq": pa.array(np.arange(table.num_rows, dtype=np.int64)),
-        })
-        order = pc.sort_indices(keys, sort_keys=[("row", "ascending"), ("field", "ascending"), ("seq", "ascending")])
-        del keys
-        for start in range(0, len(order), size):
-            yield table.take(order.slice(start, size))
+        for batch in self.batches():
+            yield from _objects(pa.Table.from_batches([batch]))
 
     def discard(self) -> None:
         """Remove the spill files (the rejects file has been written, or the period failed)."""
@@ -203,6 +196,18 @@ class RejectLog:
         for path in self._segments:
             path.unlink(missing_ok=True)
         self._segments = []
+
+
+def _sorted(block: pa.Table) -> pa.Table:
+    """By raw row (none first), then field, then the order found: a stable sort, as
+    Python's ``sorted`` made it. A chunk holds rows after the previous chunk's, so
+    chunks sorted one by one make the whole file sorted (files one after another)."""
+    keys = pa.table({
+        "row": pc.fill_null(block.column("row"), 0),
+        "field": block.column("field"),
+        "seq": pa.array(np.arange(block.num_rows, dtype=np.int64)),
+    })
+    return block.take(pc.sort_indices(keys, sort_keys=[("row", "ascending"), ("field", "ascending"), ("seq", "ascending")]))
 
 
 def _objects(block: pa.Table) -> Iterator[Reject]:

@@ -29,6 +29,7 @@ def _one_by_one(mask, raw, rows, files, field, reason) -> list[Reject]:
 texts = st.one_of(st.none(), st.text(max_size=6))
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.booleans(), texts, st.one_of(st.none(), st.integers(1, 10**6))), max_size=40))
 def test_where_matches_one_object_per_row(cells: list[tuple[bool, str | None, int | None]]) -> None:
     mask = [c[0] for c in cells]
@@ -47,17 +48,24 @@ def test_where_shows_typed_values_as_python_does() -> None:
     assert [(r.row, r.value, r.reason, r.file) for r in got] == [(7, "1.50", "a", ""), (8, "", "None", ""), (9, "-2.00", "c", "")]
 
 
-@settings(max_examples=50)
-@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 5)), st.sampled_from(["b", "a", "c"])), max_size=60),
-       st.integers(1, 7))
-def test_log_sorts_like_a_stable_sort(tmp_path_factory, items: list[tuple[int | None, str]], size: int) -> None:
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 5)), st.sampled_from(["b", "a", "c"])),
+                         max_size=12), max_size=6))
+def test_log_sorts_like_a_stable_sort(tmp_path_factory, chunks: list[list[tuple[int | None, str]]]) -> None:
+    """Chunks hold rows after the previous chunk's (as a file is read): sorting each
+    chunk as it comes gives what one stable sort of everything gave."""
     tmp: Path = tmp_path_factory.mktemp("log")
-    rejects = [Reject(i, row, field, str(i), "r", "") for i, (row, field) in enumerate(items)]
     log = RejectLog(tmp / ".rejects.arrow")
-    for start in range(0, len(rejects), size):  # one block per chunk, as the stages add them
-        log += Rejects.of(rejects[start:start + size])
-    got = [r for batch in log.sorted_batches(size=5) for r in Rejects([batch])]
-    assert got == sorted(rejects, key=lambda r: (r.row or 0, r.field))
+    everything: list[Reject] = []
+    for n, chunk in enumerate(chunks):
+        base = 10 * n + 1
+        rejects = [Reject(i, None if off is None and n == 0 else base + (off or 0), field, f"{n}.{i}", "r", "")
+                   for i, (off, field) in enumerate(chunk)]
+        log += Rejects.of(rejects)
+        everything += rejects
+    got = [r for batch in log.batches() for r in Rejects([pa.Table.from_batches([batch])])]
+    assert got == sorted(everything, key=lambda r: (r.row or 0, r.field))
+    assert len(log) == len(everything)
 
 
 def test_log_spills_privately_and_keeps_what_came_after_a_read(tmp_path: Path) -> None:
@@ -65,9 +73,25 @@ def test_log_spills_privately_and_keeps_what_came_after_a_read(tmp_path: Path) -
     log += [Reject(0, 2, "id_number", "x", "bad", "a.csv")]
     assert oct(os.stat(tmp_path / ".rejects.arrow").st_mode & 0o777) == "0o600"
     assert [r.row for r in log] == [2]
-    log += [Reject(1, 1, "id_number", "y", "bad", "a.csv")]  # after the log was read
-    assert len(log) == 2
+    log += [Reject(1, 3, "name", "z", "bad", "a.csv"), Reject(0, 3, "id_number", "y", "bad", "a.csv")]  # after a read
+    assert len(log) == 3
     out = write_rejects(tmp_path / "rejects" / "2016-07.csv", log)
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert lines == ["file,row,field,value,reason", "a.csv,1,id_number,y,bad", "a.csv,2,id_number,x,bad"]
+    assert lines == ["file,row,field,value,reason", "a.csv,2,id_number,x,bad", "a.csv,3,id_number,y,bad", "a.csv,3,name,z,bad"]
     assert not list(tmp_path.glob(".rejects*")), "the spill files go once the rejects file is written"
+
+
+@settings(deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=8), st.one_of(st.none(), st.integers(-5, 10**9)), st.text(max_size=8),
+                          st.text(max_size=8), st.text(max_size=8)), min_size=1, max_size=30))
+def test_csv_lines_are_what_csv_writer_writes(rows: list[tuple]) -> None:
+    import csv
+    import io
+
+    from gongkai_etl.stage.rejects import csv_lines
+
+    batch = pa.table({"file": [r[0] for r in rows], "row": pa.array([r[1] for r in rows], pa.int64()),
+                      "field": [r[2] for r in rows], "value": [r[3] for r in rows], "reason": [r[4] for r in rows]})
+    expected = io.StringIO(newline="")
+    csv.writer(expected).writerows(rows)
+    assert csv_lines(batch) == expected.getvalue().encode("utf-8")

@@ -34,15 +34,19 @@ def finish_period(
     findings = [f for r in runs for f in r.findings]
     rows_in = sum(r.outcome.rows_in for r in runs)
     rejected = sum(r.outcome.rejected for r in runs)
-    for r in runs:
-        if r.rejects:
-            r.outcome.rejects_file = str(write_rejects(home.rejects(r.dataset.id, r.period.key), r.rejects))
-    for r in runs:
-        if not r.sessions:  # no rows at all: still publish an empty, typed file
-            write(r, r.schema.empty_table())
-        for session, _ in r.sessions.values():
-            session.close()
-            failpoint("stage:after-close")
+    try:
+        # The writers first: their last buffered rows leave memory before the
+        # rejects are read back and sorted, so the two never add up to a peak.
+        for r in runs:
+            if not r.sessions:  # no rows at all: still publish an empty, typed file
+                write(r, r.schema.empty_table())
+            for session, _ in r.sessions.values():
+                session.close()
+                failpoint("stage:after-close")
+    finally:
+        for r in runs:
+            if r.rejects:
+                r.outcome.rejects_file = str(write_rejects(home.rejects(r.dataset.id, r.period.key), r.rejects))
     if findings:
         raise findings_error(findings)
     if rows_in and rejected / rows_in > max_reject_ratio:
