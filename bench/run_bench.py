@@ -206,9 +206,12 @@ def run_size(n: int, work: Path, skip_slow_above: int, measured: dict[str, tuple
                 rejected = reject_file.read_bytes().count(b"\n") - 1  # one line per rejected row, after the header
                 check_rows(stem(script), out, n - rejected)
                 print(f"  {'':<24} {rejected:>10,} rows rejected ({rejected / n:.1%})", flush=True)
+                DISK[(label, n)] = disk_use(rejects_src(work, n), out)
                 continue
             check_rows(stem(script), out, n)  # cheap (Parquet footers): fail before running the rest
             outs[stem(script)] = out
+            if script.startswith("etl"):
+                DISK[(label, n)] = disk_use(src, out)
     rows = []
     for label, script in CONTENDERS:
         if script in runs:
@@ -226,6 +229,37 @@ def run_size(n: int, work: Path, skip_slow_above: int, measured: dict[str, tuple
 
 
 REJECT_SHARE, EXTRA_COLUMNS = 0.15, 2
+
+#: (contender label, rows) -> disk use of an etl run, in bytes by part (the last round's).
+DISK: dict[tuple[str, int], dict[str, int]] = {}
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+def disk_use(src: Path, out: Path) -> dict[str, int]:
+    """What an etl run leaves on disk: its input, the raw archive (a copy of the input,
+    compressed or not), the published files, the private rejects, and staging (which a
+    finished run empties; while it runs, staging holds up to the published size)."""
+    state = out / ".gongkai"
+    published = sum(_size(p) for p in out.iterdir() if p.name != ".gongkai")
+    return {"input": _size(src), "archive": _size(state / "archive"), "published": published,
+            "rejects": _size(state / "rejects"), "staging left": _size(state / "staging")}
+
+
+def disk_table() -> str:
+    if not DISK:
+        return ""
+    gib = 1024 ** 3
+    lines = ["| etl run | rows | input GiB | raw archive GiB | published GiB | rejects GiB | staging left |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for (label, n), d in DISK.items():
+        lines.append(f"| {label} | {n:,} | {d['input'] / gib:.2f} | {d['archive'] / gib:.2f} | {d['published'] / gib:.2f} | "
+                     f"{d['rejects'] / gib:.2f} | {d['staging left']:,} B |")
+    return "\n".join(lines)
 
 
 def rejects_src(work: Path, n: int) -> Path:
@@ -270,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in sorted(args.rows):
         rows += run_size(n, args.work, args.skip_slow_above, measured, args.only, max(args.repeat, 1))
     text = table(rows)
+    if DISK:
+        text += "\n\nDisk use of the etl runs (last round; staging peaks at about the published size while a run stages):\n\n" + disk_table()
     print(text)
     if not args.no_record:
         head = (f"\n## {datetime.now():%Y-%m-%d %H:%M}\n\n{machine()}  \n{versions()}  \n"
