@@ -135,9 +135,10 @@ FOOTNOTE = re.compile(r"^\s*(注[:：\s0-9１-９一二三、.]|注$|说明[:：
 def is_footnote_row(values: Sequence[Any]) -> bool:
     """A note below (or inside) a table: one non-empty cell starting with 注：, 说明：,
     填表人, 数据来源 ..., never data."""
-    texts = [cell_text(v) for v in values if cell_text(v)]
-    if not texts or not FOOTNOTE.match(texts[0]):
+    first = next((t for t in map(cell_text, values) if t), "")
+    if not first or not FOOTNOTE.match(first):  # the common case, a data row: one cell looked at
         return False
+    texts = [t for t in map(cell_text, values) if t]
     return len(texts) == 1 or all(FOOTNOTE.match(t) for t in texts)
 
 
