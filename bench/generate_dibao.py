@@ -41,20 +41,29 @@ WEIGHTS = np.array([7, 3, 1, 2, 3, 1, 3, 6, 2, 1, 6, 5, 3, 5, 5, 7, 7, 0, 0, 0, 
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], np.int64)
 CHECK = np.array(list("10X98765432"))
 AREA = np.array([110101, 110102, 110105, 110106, 110107, 110108, 110111, 110112, 110113, 130102, 370102, 410105])
+#: Area prefixes (last digit 0) for rows past the first 7.39M: none is a prefix of AREA.
+WRAP_AREAS = np.array([120100, 310100, 320100, 330100, 420100, 440100, 510100, 610100, 210100, 350100, 360100,
+                       430100, 450100, 500100, 520100, 530100])
+BLOCKS_PER_WRAP = 739  # 739 * 37 + 30 < 365 * 75: a wrap's birth-day ranges never overlap
 
 
 def _id_numbers(rng: np.random.Generator, start: int, n: int) -> np.ndarray:
     """18-character resident ID numbers with valid birth dates and check characters.
 
-    The sequence code is made from the row number, so every row's ID is unique.
+    The sequence code is made from the row number, so every row's ID is unique (up to 125M rows).
     """
     area = AREA[rng.integers(0, len(AREA), n)]
-    # Unique for up to ~7M rows: the sequence code and the area's last digit come
-    # from the row number, and each block of 10k rows gets its own birth days.
+    # The sequence code and the area's last digit come from the row number, and each
+    # block of 10k rows gets its own 30 birth days: unique for the first 739 blocks
+    # (7.39M rows). Each further 7.39M rows ("wrap") takes an area prefix of its own
+    # that the first never uses, so 50M rows stay unique, and the first 7.39M rows
+    # (every list below that size) are what they always were.
     idx = np.arange(start, start + n, dtype=np.int64)
     seq = idx % 1000
-    area = (area // 10) * 10 + (idx // 1000) % 10
-    birth_shift = (idx // 10000)  # distinct day offsets for every 10k block
+    block = idx // 10000
+    wrap = block // BLOCKS_PER_WRAP
+    area = np.where(wrap == 0, (area // 10) * 10, WRAP_AREAS[(wrap - 1) % len(WRAP_AREAS)]) + (idx // 1000) % 10
+    birth_shift = block % BLOCKS_PER_WRAP  # distinct day offsets for every 10k block of a wrap
     birth = np.datetime64("1930-01-01") + ((birth_shift * 37 + rng.integers(0, 30, n)) % (365 * 75)).astype("timedelta64[D]")
     birth_digits = np.char.replace(birth.astype(str), "-", "")
     body = np.char.add(np.char.add(area.astype(str), birth_digits), np.char.zfill(seq.astype(str), 3))
