@@ -279,6 +279,7 @@ class Runner:
         ctx.settle_inputs()
         staged = finish_period(
             self.home, contexts, max_reject_ratio=self.pipeline.max_reject_ratio,
+            reject_ratios=self.pipeline.reject_ratios,
             input_hash=combined_input_hash(ctx.input_hashes),
         )
         rows_in = sum(sc.outcome.rows_in for sc in contexts.values())

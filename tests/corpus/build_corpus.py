@@ -347,6 +347,8 @@ def _absolute_inputs(doc: dict[str, Any], base: Path) -> dict[str, Any]:
 def _pipeline(template: dict[str, Any], out: Path, **changes: Any) -> dict[str, Any]:
     doc = json.loads(json.dumps(template))
     doc.setdefault("output", {})["dir"] = str(out)
+    if "max_reject_ratio" in changes:  # the one limit for every dataset of the case
+        doc.pop("reject_ratios", None)
     doc.update(changes)
     return doc
 
