@@ -10,7 +10,8 @@ from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError, DataError, GongkaiError
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger, now_iso
-from gongkai_etl.publish.publish import publish_period, recover
+from gongkai_etl.publish.publish import publish_period
+from gongkai_etl.publish.recovery import recover
 from gongkai_etl.review.checks import (
     already_published,
     verify_base,
@@ -76,7 +77,7 @@ def approve(
         missing = [ds for ds in rv.datasets if ds not in datasets]
         if missing:
             raise ConfigError(f"未知的数据集 (dataset no longer declared by any installed source): {', '.join(missing)}")
-        recover(home, ledger, datasets)
+        recover(home, ledger, datasets, held={rv.pipeline})
         todo: dict[str, StagedVersion] = {}
         for ds in rv.datasets:
             if already_published(ledger, rv, ds):
