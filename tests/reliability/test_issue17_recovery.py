@@ -100,7 +100,7 @@ def test_case6_catalog_rewrites_a_stale_datapackage(project: Path) -> None:
     proc = run_etl("catalog", str(out))
     assert proc.returncode == 0, proc.stderr
     check_consistent(out)
-    count("corpus cases")
+    count("stale metadata rewritten by etl catalog")
 
 
 def test_case7_a_live_journal_of_another_pipeline_is_left_alone(project: Path) -> None:

@@ -54,7 +54,7 @@ def test_case2_one_dataset_all_rejected_fails_the_period(project: Path) -> None:
     assert line.index("数据集") < line.index("(dataset shantytown_followup: 2 of 2 rows rejected")
     assert published_files(project / "output") == before  # nothing of 2016-09 changed
     check_consistent(project / "output")
-    count("corpus cases")
+    count("reject limit cases (issue 17 case 2)")
 
 
 def test_case2_zero_rows_from_a_non_empty_input_fail_whatever_the_limit(project: Path) -> None:
@@ -69,7 +69,7 @@ def test_case2_zero_rows_from_a_non_empty_input_fail_whatever_the_limit(project:
     assert "dataset shantytown_followup would publish 0 rows from 2 input rows (2 rejected)" in line
     assert published_files(project / "output") == before
     check_consistent(project / "output")
-    count("corpus cases")
+    count("reject limit cases (issue 17 case 2)")
 
 
 def test_case2_reject_ratios_are_validated(project: Path) -> None:
@@ -82,4 +82,4 @@ def test_case2_reject_ratios_are_validated(project: Path) -> None:
         proc = run_etl("validate", str(pipeline))
         assert proc.returncode == 2, (text, proc.stdout, proc.stderr)
         assert expected in proc.stderr + proc.stdout, (text, proc.stderr)
-    count("corpus cases")
+    count("reject limit cases (issue 17 case 2)")
