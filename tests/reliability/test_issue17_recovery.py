@@ -170,3 +170,23 @@ def test_case7_two_pipelines_publishing_into_one_output_concurrently(project: Pa
         check_consistent(out)
     assert not list((out / ".gongkai/journal").glob("*.json"))
     count("concurrency rounds (two pipelines, one output)", 3)
+
+
+@pytest.mark.parametrize("point", [
+    "files:place-before-rename@1", "publish:between-files@1", "publish:before-ledger@1",
+    "publish:after-ledger@1", "publish:after-datapackage@1",
+])
+def test_case6_a_replay_killed_is_finished_by_the_next_command(project: Path, point: str) -> None:
+    """The replay itself killed (here by `etl catalog`): the journal stays, and the
+    command after it (`etl status`) finishes the publish; the period ends whole."""
+    pipeline = _interrupted(project)
+    out = project / "output"
+    killed = run_etl("catalog", str(out), env=etl_env(GONGKAI_FAILPOINT=point))
+    assert killed.returncode == -9, (point, killed.stderr)
+    assert list((out / ".gongkai/journal").glob("*.json")), point
+    proc = COMMANDS["status"](pipeline)
+    assert FINISHED in proc.stderr, (point, proc.stderr)
+    check_consistent(out)
+    rows = (out / "shantytown_followup/csv/shantytown_followup_2016-09.csv").read_text(encoding="utf-8-sig")
+    assert "第二版备注" in rows
+    count("kill points (journal replay by command)")
