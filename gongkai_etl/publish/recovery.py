@@ -68,7 +68,7 @@ def open_output(out_dir: Path, ledger_path: Path | None = None, *, held: Collect
     ledger = open_ledger(out_dir, ledger_path)
     try:
         home = Home(out_dir, ledger_path)
-        finished = recover(home, ledger, registry_datasets(ledger), held=held) if home.journal_dir.exists() else []
+        finished = recover(home, ledger, registry_datasets(ledger), held=held) if _journals(home) else []
     except BaseException:
         ledger.close()
         raise
@@ -79,11 +79,17 @@ def recover_output(out_dir: Path, ledger_path: Path | None = None, *, held: Coll
     """:func:`open_output` for a command that reads the folder in its own way
     (``status``, ``history``, ``serve``); nothing when it is no output yet."""
     home = Home(out_dir, ledger_path)
-    if not home.journal_dir.exists() or not home.ledger.exists():
+    if not _journals(home) or not home.ledger.exists():
         return []  # no journal: nothing was interrupted (and nothing to open)
     ledger, finished = open_output(out_dir, ledger_path, held=held)
     ledger.close()
     return finished
+
+
+def _journals(home: Home) -> bool:
+    """Whether any journal waits (the folder stays after a publish; the datasets
+    are only looked up, which loads the output's pipelines, when one does)."""
+    return home.journal_dir.is_dir() and any(home.journal_dir.glob("*.json"))
 
 
 def _read(journal: Path) -> dict[str, Any] | None:
