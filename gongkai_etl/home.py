@@ -15,6 +15,7 @@ Private state, never published, under ``<out>/.gongkai/``::
     staging/<run>/<dataset>/<period>/              versions/<dataset>/<period>/v<N>/
     journal/          publish intents             tmp/        temporary files
     rejects/<dataset>/<period>.csv                review/     staged periods awaiting review
+    approving/<review>-<dataset>-<random>/         an approval's private copy (0700)
     changes/<dataset>.json                         locks/<pipeline>.lock
     logs/<pipeline>.jsonl                          catalog.lock  site-cache.json  objectstore-synced.json
 
@@ -96,6 +97,11 @@ class Home:
     @property
     def reviews(self) -> Path:
         return self.state / "review"
+
+    @property
+    def approving(self) -> Path:
+        """Private copies an approval hashes and publishes (gongkai_etl.review.folders)."""
+        return self.state / "approving"
 
     def changes_manifest(self, dataset: str) -> Path:
         return self.state / "changes" / f"{dataset}.json"

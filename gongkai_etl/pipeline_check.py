@@ -56,7 +56,7 @@ def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tupl
     for i, fmt in enumerate(pipeline.formats):
         if fmt not in registry.writers:
             raise ConfigError(f"output.formats[{i}]: {unknown_name('格式 format', fmt, registry.writers)}", file=file)
-    for key in (*pipeline.deadlines, *pipeline.privacy):
+    for key in (*pipeline.deadlines, *pipeline.privacy, *pipeline.reject_ratios):
         if key not in known:
             raise ConfigError(f"{_section(pipeline, key)}.{key}: {unknown_name('数据集 dataset', key, known)}", file=file)
     for d in chosen:  # deadline rules parse and name a date field of the dataset
@@ -65,4 +65,6 @@ def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tupl
 
 
 def _section(pipeline: Pipeline, key: str) -> str:
+    if key in pipeline.reject_ratios:
+        return "reject_ratios"
     return "deadlines" if key in pipeline.deadlines else "privacy"

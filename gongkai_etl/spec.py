@@ -35,7 +35,8 @@ TOP_KEYS = {
     "since": "first period the pipeline owes, per cadence, e.g. 2016-08 or [2016-07, 2016Q3]",
     "until": "last period the pipeline owes, per cadence (default: none, it owes every closed period)",
     "output": "output directory and formats",
-    "max_reject_ratio": "share of rows that may be rejected (0..1, default 0)",
+    "max_reject_ratio": "share of each dataset's rows that may be rejected (0..1, default 0)",
+    "reject_ratios": "max_reject_ratio for single datasets, e.g. {dibao_public_list: 0.1}",
     "review": "auto or required",
     "deadlines": "deadline rule per dataset id",
     "privacy": "privacy policy overrides per dataset id",
@@ -145,6 +146,7 @@ class Pipeline:
     #: ``until:``: the last period owed, per cadence value (the obligations window's end)
     until: dict[str, Period] = field(default_factory=dict)
     max_reject_ratio: float = 0.0
+    reject_ratios: dict[str, float] = field(default_factory=dict)  # dataset id -> its own limit
     review: str = "auto"
     deadlines: dict[str, Any] = field(default_factory=dict)  # dataset id -> rule text or mapping
     privacy: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -276,6 +278,10 @@ def load_pipeline(file: str | Path) -> Pipeline:
     _expect(file, "max_reject_ratio", ratio, (int, float), "a number between 0 and 1")
     if not 0 <= ratio <= 1:
         raise _err(file, "max_reject_ratio", f"expected a number between 0 and 1, got {_show(ratio)}")
+    ratios = _str_map(file, "reject_ratios", data.get("reject_ratios") or {})
+    for k, v in ratios.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            raise _err(file, f"reject_ratios.{k}", f"expected a number between 0 and 1, got {_show(v)}")
     review = data.get("review", "auto")
     if review not in ("auto", "required"):
         raise _err(file, "review", f"expected `auto` or `required`, got {_show(review)}")
@@ -348,6 +354,7 @@ def load_pipeline(file: str | Path) -> Pipeline:
         first_period=first,
         until=until,
         max_reject_ratio=float(ratio),
+        reject_ratios={k: float(v) for k, v in ratios.items()},
         review=review,
         deadlines=deadlines,
         privacy=privacy,

@@ -49,7 +49,7 @@ def _fail_on_rejects(project: Path) -> Path:
     path = project / "pipelines/shantytown.yaml"
     text = path.read_text(encoding="utf-8")
     assert "max_reject_ratio: 0.2" in text
-    path.write_text(text.replace("max_reject_ratio: 0.2", "max_reject_ratio: 0"), encoding="utf-8")
+    path.write_text(text.replace("max_reject_ratio: 0.2", "max_reject_ratio: 0").replace("\nreject_ratios: {", "\n# reject_ratios: {"), encoding="utf-8")
     return path
 
 

@@ -82,6 +82,16 @@ def make_cli_reporter():  # noqa: ANN201
     return make_reporter(settings.log_format, settings.quiet)
 
 
+def finish_interrupted(out_dir: Path, ledger: Path | None = None, finished: list[str] | None = None) -> None:
+    """Finish the publishes a killed run left in ``out_dir`` (every command that
+    opens an output does, so none reads a half-published period) and say so."""
+    from gongkai_etl.publish.recovery import recover_output
+
+    done = recover_output(out_dir, ledger) if finished is None else finished
+    for item in done:
+        make_cli_reporter().warn(f"已完成上次中断的发布 (finished an interrupted publish): {item}")
+
+
 def load_pipelines(paths: list[Path]):  # noqa: ANN201
     from gongkai_etl.spec import load_pipeline, pipeline_files
 

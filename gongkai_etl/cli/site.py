@@ -27,11 +27,13 @@ LedgerOpt = Annotated[Optional[Path], typer.Option("--ledger", help="Ledger file
 
 
 def _regenerate(output: Path, ledger: Path | None, base_url: str | None, *, site: bool) -> dict[str, Any]:
-    from gongkai_etl.portal.output import open_output
+    from gongkai_etl.cli.app import finish_interrupted
     from gongkai_etl.portal.regenerate import regenerate
+    from gongkai_etl.publish.recovery import open_output
 
     out = output.resolve()
-    led = open_output(out, ledger)
+    led, finished = open_output(out, ledger)
+    finish_interrupted(out, ledger, finished)
     try:
         return regenerate(out, led, base_url=base_url, site=site)
     finally:
@@ -61,6 +63,9 @@ def serve(
     out = output.resolve()
     if not out.is_dir():
         raise ConfigError("输出目录不存在 (output folder not found)", file=out)
+    from gongkai_etl.cli.app import finish_interrupted
+
+    finish_interrupted(out)  # never serve a half-published period
     try:
         server: ThreadingHTTPServer = make_server(out, port)
     except OSError as exc:

@@ -16,6 +16,7 @@ from gongkai_etl.cli.app import (
     WaitOption,
     app,
     default_pipelines,
+    finish_interrupted,
     load_pipelines,
     settings,
 )
@@ -42,7 +43,10 @@ def status(
         render_rich,
     )
 
-    report = build_status(load_pipelines(default_pipelines(pipelines)), parse_as_of(as_of))
+    loaded = load_pipelines(default_pipelines(pipelines))
+    for out, led in sorted({(p.output_dir, p.ledger_path) for p in loaded}, key=str):
+        finish_interrupted(out, led)
+    report = build_status(loaded, parse_as_of(as_of))
     if not as_json:  # per-record timeliness above the tables, so the summary line stays last
         print_record_timeliness(report.items)
     if as_json:
@@ -89,6 +93,7 @@ def history(
     from gongkai_etl.publish.versions import history as versions
 
     home, ds = find_home(dataset, pipeline)
+    finish_interrupted(home.output_dir, home.ledger_path)
     pubs = versions(home, ds, period)
     if as_json:
         print(json.dumps(history_json(pubs), ensure_ascii=False, indent=2))

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from gongkai_etl.errors import ConfigError, GongkaiError, InputError, SourceUnreachable
 from gongkai_etl.extract.archive import archive_bytes, safe_name, sha256_file
@@ -137,8 +138,11 @@ class Fetcher:
         for attempt in range(attempts):
             delay = min(s.max_backoff, s.backoff * 2**attempt)
             delay *= 1 + random.uniform(0, s.jitter)
+            # One wall-clock limit per attempt, connect and first byte included:
+            # per-read timeouts alone let a trickling server hold an attempt for ever.
+            deadline = time.monotonic() + s.total_timeout
             try:
-                resp = self._request(url, cached)
+                resp = self._request(url, cached, deadline)
             except _Retry as exc:
                 last = exc.reason
             else:
@@ -165,7 +169,7 @@ class Fetcher:
                         hint = "; check the credentials (token_env / header_env)" if status in (401, 403) else ""
                         raise self._fail(url, f"HTTP {status} {resp.reason or ''}".rstrip() + hint + " (not retried)")
                     else:
-                        body = self._body(resp, url)
+                        body = self._body(resp, url, deadline)
                         return self._keep(url, name, resp, body)
                 except _Retry as exc:
                     last = exc.reason
@@ -175,7 +179,7 @@ class Fetcher:
                 sleep(delay)
         raise self._fail(url, f"{attempts} 次尝试均失败 (failed after {attempts} attempts); last: {last}")
 
-    def _request(self, url: str, cached: dict[str, Any] | None) -> requests.Response:
+    def _request(self, url: str, cached: dict[str, Any] | None, deadline: float) -> requests.Response:
         s = self.s
         headers = {"User-Agent": "gongkai-etl", **s.headers}
         if cached:
@@ -185,14 +189,22 @@ class Fetcher:
                 headers["If-Modified-Since"] = cached["last_modified"]
         current = url
         for _ in range(s.max_redirects + 1):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Retry(f"no response within total_timeout {s.total_timeout:g}s")
+            connect, wait = min(s.connect_timeout, left), min(s.read_timeout, left)
             try:
                 resp = self.session.get(
-                    current, headers=headers, timeout=(s.connect_timeout, s.read_timeout), stream=True,
+                    current, headers=headers, timeout=(connect, wait), stream=True,
                     allow_redirects=False, verify=s.verify,
                 )
             except requests.exceptions.ConnectTimeout:
+                if connect < s.connect_timeout:
+                    raise _Retry(f"no connection within total_timeout {s.total_timeout:g}s") from None
                 raise _Retry(f"connect timeout ({s.connect_timeout:g}s)") from None
             except requests.exceptions.ReadTimeout:
+                if wait < s.read_timeout:
+                    raise _Retry(f"no response within total_timeout {s.total_timeout:g}s") from None
                 raise _Retry(f"read timeout ({s.read_timeout:g}s) waiting for the response") from None
             except requests.exceptions.SSLError:
                 raise self._fail(current, "TLS/SSL error (certificate or protocol; not retried)") from None
@@ -213,7 +225,7 @@ class Fetcher:
             return resp
         raise self._fail(url, f"too many redirects (more than {s.max_redirects})")
 
-    def _body(self, resp: requests.Response, url: str) -> bytes:
+    def _body(self, resp: requests.Response, url: str, deadline: float) -> bytes:
         s = self.s
         length = resp.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > s.max_bytes:
@@ -221,27 +233,32 @@ class Fetcher:
                 f"响应超过大小上限 (response of {int(length):,} bytes is larger than max_bytes {s.max_bytes:,}): {safe_url(url)}"
             )
         body = bytearray()
-        started = time.monotonic()
+        slow = f"download slower than total_timeout {s.total_timeout:g}s"
         try:
-            for chunk in resp.iter_content(1 << 16):
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _Retry(f"{slow} ({len(body):,} bytes so far)")
+                # read1 returns what one read brings (iter_content waits for a full
+                # chunk, one trickled byte at a time), and no read outlasts the deadline.
+                _socket_timeout(resp, min(s.read_timeout, left))
+                chunk = resp.raw.read1(1 << 16, decode_content=True)
+                if not chunk:
+                    break
                 body.extend(chunk)
                 if len(body) > s.max_bytes:
                     raise InputError(
                         f"响应超过大小上限 (response larger than max_bytes {s.max_bytes:,}): {safe_url(url)}"
                     )
-                if time.monotonic() - started > s.total_timeout:
-                    raise _Retry(f"download slower than total_timeout {s.total_timeout:g}s ({len(body):,} bytes so far)")
                 failpoint("http:during-body")
-        except requests.exceptions.ConnectionError as exc:
-            if "Read timed out" in str(exc):
-                raise _Retry(f"read timeout ({s.read_timeout:g}s) in the middle of the body") from None
-            raise _Retry(f"connection dropped mid-body after {len(body):,} bytes") from None
-        except requests.exceptions.ChunkedEncodingError:
-            raise _Retry(f"connection dropped mid-body after {len(body):,} bytes") from None
-        except requests.exceptions.ContentDecodingError:
+        except urllib3.exceptions.ReadTimeoutError:
+            if deadline - time.monotonic() <= 0:
+                raise _Retry(f"{slow} ({len(body):,} bytes so far)") from None
+            raise _Retry(f"read timeout ({s.read_timeout:g}s) in the middle of the body") from None
+        except urllib3.exceptions.DecodeError:
             raise _Retry(f"undecodable (compressed) body after {len(body):,} bytes") from None
-        except requests.RequestException as exc:
-            raise _Retry(f"{type(exc).__name__} in the middle of the body after {len(body):,} bytes") from None
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.HTTPError, OSError):
+            raise _Retry(f"connection dropped mid-body after {len(body):,} bytes") from None
         return bytes(body)
 
     def _keep(self, url: str, name: str, resp: requests.Response, body: bytes) -> Page:
@@ -264,6 +281,24 @@ class _Retry(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _socket_timeout(resp: requests.Response, seconds: float) -> None:
+    """Bound the next socket read of ``resp`` to ``seconds``.
+
+    requests sets the read timeout once per request; the deadline shrinks it
+    read by read. Reached through urllib3's private attributes, so a change
+    there only loses the shrinking (the per-chunk deadline check still holds).
+    """
+    fp = getattr(resp.raw, "_fp", None)
+    sock = getattr(getattr(getattr(fp, "fp", None), "raw", None), "_sock", None)
+    if sock is None:
+        sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.settimeout(max(seconds, 0.001))
+        except OSError:  # already closed: the read that follows reports it
+            pass
 
 
 def _connection_reason(exc: requests.exceptions.ConnectionError) -> str:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,7 +69,19 @@ def refresh_all(out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], *, 
         if changed or not dp.exists():
             atomic_write_json(dp, build_datapackage(ledger, ds, load_manifest(out_dir, ds_id)))
             touched.append(ds_id)
+        elif strict:  # etl catalog / site: a datapackage.json that disagrees with the ledger is rewritten
+            doc = build_datapackage(ledger, ds, load_manifest(out_dir, ds_id))
+            if _read_json(dp) != json.loads(json.dumps(doc, ensure_ascii=False)):
+                atomic_write_json(dp, doc)
+                touched.append(ds_id)
     return touched
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # unreadable: differs from anything, so it is rewritten
 
 
 def regenerate(

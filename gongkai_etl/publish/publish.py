@@ -7,14 +7,14 @@ file of the version in place with one atomic rename, records the publication in
 the ledger, rewrites ``datapackage.json`` atomically and removes the journal.
 
 A run killed while publishing leaves every published file whole (old or new);
-the next command that opens the output replays the journal, so the period ends
+the next command that opens the output replays the journal (under the lock of
+the journal's pipeline, :mod:`gongkai_etl.publish.recovery`), so the period ends
 fully on the new version. Replaced versions stay in ``versions/`` for
 ``etl restore``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -101,11 +101,13 @@ def install_version(home: Home, ledger: Ledger, dataset: Dataset, pub: Publicati
     entry = {"version_dir": str(vdir), "publication": pub.__dict__, "stale": stale}
     atomic_write_json(journal, entry)
     failpoint("publish:after-journal")
-    _replay(home, ledger, dataset, entry)
+    replay_journal(home, ledger, dataset, entry)
     journal.unlink(missing_ok=True)
 
 
-def _replay(home: Home, ledger: Ledger, dataset: Dataset, entry: dict[str, Any]) -> None:
+def replay_journal(home: Home, ledger: Ledger, dataset: Dataset, entry: dict[str, Any]) -> None:
+    """Put a journaled version in place (again): every step is idempotent, so a
+    publish interrupted anywhere is finished by replaying it (see recovery.py)."""
     pub = Publication(**entry["publication"])
     vdir = Path(entry["version_dir"])
     ddir = home.dataset_dir(pub.dataset)
@@ -140,26 +142,6 @@ def _remove_stale(ddir: Path, stale: list[str]) -> None:
         # the emptied folder of an old layout (data/period=<key>/) goes too
         if path.parent != ddir and path.parent.is_dir() and not any(path.parent.iterdir()):
             path.parent.rmdir()
-
-
-def recover(home: Home, ledger: Ledger, datasets: dict[str, Dataset]) -> list[str]:
-    """Finish publishes a killed run left half done; return what was finished."""
-    done: list[str] = []
-    if not home.journal_dir.exists():
-        return done
-    for journal in sorted(home.journal_dir.glob("*.json")):
-        try:
-            entry = json.loads(journal.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            journal.unlink(missing_ok=True)  # written atomically, so this is not ours
-            continue
-        ds = datasets.get(entry["publication"]["dataset"])
-        if ds is None or not Path(entry["version_dir"]).exists():
-            continue
-        _replay(home, ledger, ds, entry)
-        journal.unlink(missing_ok=True)
-        done.append(f"{ds.id} {entry['publication']['period']}")
-    return done
 
 
 def clean_staging(home: Home, max_age_seconds: float = 86400) -> None:

@@ -27,7 +27,8 @@ from gongkai_etl.ledger import Ledger, Publication
 from gongkai_etl.periods import Period
 from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.plugins import load_plugins
-from gongkai_etl.publish.publish import install_version, recover
+from gongkai_etl.publish.publish import install_version
+from gongkai_etl.publish.recovery import recover
 from gongkai_etl.schedule.locks import DEFAULT_WAIT, pipeline_lock
 from gongkai_etl.spec import Pipeline, load_pipeline, pipeline_files
 
@@ -133,7 +134,7 @@ def restore(
     with pipeline_lock(pipeline, wait):
         ledger = _ledger(pipeline)
         try:
-            recover(home, ledger, {dataset.id: dataset})
+            recover(home, ledger, {dataset.id: dataset}, held={pipeline.id})
             versions = {p.version: p for p in ledger.versions(dataset.id, period)}
             if version not in versions:
                 have = ", ".join(f"v{v}" for v in sorted(versions)) or "none"

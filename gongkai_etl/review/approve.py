@@ -4,20 +4,23 @@ it. Both hold the pipeline's lock, so a run and a decision never interleave."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError, DataError, GongkaiError
+from gongkai_etl.files import failpoint
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger, now_iso
-from gongkai_etl.publish.publish import publish_period, recover
+from gongkai_etl.publish.publish import publish_period
+from gongkai_etl.publish.recovery import recover
 from gongkai_etl.review.checks import (
     already_published,
     verify_base,
     verify_content,
     verify_inputs,
 )
-from gongkai_etl.review.folders import remove_staged
+from gongkai_etl.review.folders import private_copy, remove_private_copies, remove_staged
 from gongkai_etl.review.model import MIN_HASH_PREFIX, Review, get_review
 from gongkai_etl.schedule.locks import PipelineLock
 from gongkai_etl.schedule.timeliness import assess_version
@@ -76,14 +79,22 @@ def approve(
         missing = [ds for ds in rv.datasets if ds not in datasets]
         if missing:
             raise ConfigError(f"未知的数据集 (dataset no longer declared by any installed source): {', '.join(missing)}")
-        recover(home, ledger, datasets)
+        recover(home, ledger, datasets, held={rv.pipeline})
         todo: dict[str, StagedVersion] = {}
-        for ds in rv.datasets:
-            if already_published(ledger, rv, ds):
-                continue
-            verify_base(ledger, rv, ds)
-            todo[ds] = verify_content(rv, ds)
-        verify_inputs(rv)
+        remove_private_copies(home, rv)
+        try:
+            for ds in rv.datasets:
+                if already_published(ledger, rv, ds):
+                    continue
+                verify_base(ledger, rv, ds)
+                # hashed where it is published from: a check of the review folder
+                # followed by a publish from it let a swap in between through
+                todo[ds] = verify_content(rv, ds, private_copy(home, rv, ds))
+                failpoint("review:after-private-copy")
+            verify_inputs(rv)
+        except BaseException:
+            remove_private_copies(home, rv)
+            raise
         at = now_iso()
         meta = {"by": by, "at": at, "note": note or ""}
         versions = dict(rv.versions)
@@ -93,6 +104,8 @@ def approve(
             versions[ds] = publish_period(
                 home, ledger, datasets[ds], sv, run_id=rv.run_id, pipeline=rv.pipeline, review=meta, published_on=day.isoformat()
             )
+            shutil.rmtree(rv.dataset_dir(ds), ignore_errors=True)  # published: the waiting copy goes
+            failpoint("review:after-dataset")
             if versions[ds]:
                 _assess_timeliness(home, ledger, rv, datasets[ds], versions[ds], day)
         for ds in rv.datasets:
@@ -101,6 +114,7 @@ def approve(
                 versions[ds] = cur.version if cur else None
         ledger.approve_review(rv.id, by=by, at=at, note=note, versions=versions)
         remove_staged(home, rv)
+        remove_private_copies(home, rv)
         return get_review(ledger, rv.id)
 
 

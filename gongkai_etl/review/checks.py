@@ -13,8 +13,8 @@ from gongkai_etl.review.model import Review
 from gongkai_etl.stage.staged import StagedVersion, combined_input_hash, load_stage
 
 
-def _stage_of(rv: Review, ds: str) -> StagedVersion:
-    d = rv.dataset_dir(ds)
+def _stage_of(rv: Review, ds: str, folder: Path | None = None) -> StagedVersion:
+    d = folder or rv.dataset_dir(ds)
     try:
         return load_stage(d)
     except (OSError, ValueError, KeyError):
@@ -26,9 +26,10 @@ def _stage_of(rv: Review, ds: str) -> StagedVersion:
         ) from None
 
 
-def verify_content(rv: Review, ds: str) -> StagedVersion:
-    """Re-hash the staged files of one dataset against the reviewed content hash."""
-    sv = _stage_of(rv, ds)
+def verify_content(rv: Review, ds: str, folder: Path | None = None) -> StagedVersion:
+    """Re-hash the staged files of one dataset (in ``folder``, default the review
+    folder) against the content hash the ledger recorded for the review."""
+    sv = _stage_of(rv, ds, folder)
     for rel, info in sv.files.items():
         path = sv.dir / rel
         if not path.is_file() or sha256_file(path) != info.get("sha256"):
@@ -99,6 +100,10 @@ def verify_base(ledger: Ledger, rv: Review, ds: str) -> None:
 
 
 def already_published(ledger: Ledger, rv: Review, ds: str) -> bool:
-    """An approval killed half way published this dataset already."""
+    """An approval killed half way published this dataset already: its content,
+    by the review's run (only this approval publishes under that run id), or its
+    staged folder gone."""
     cur = ledger.current(ds, rv.period)
-    return cur is not None and cur.content_hash == rv.content_hashes.get(ds) and not rv.dataset_dir(ds).exists()
+    if cur is None or cur.content_hash != rv.content_hashes.get(ds):
+        return False
+    return cur.run_id == rv.run_id or not rv.dataset_dir(ds).exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from gongkai_etl.home import Home
@@ -36,6 +37,32 @@ def hold_staged(home: Home, staged: dict[str, StagedVersion]) -> tuple[str, Path
         os.rename(sv.dir, target)
         sv.dir = target
     return review_id, rdir
+
+
+def private_copy(home: Home, rv: Review, ds: str) -> Path:
+    """Copy the staged version of ``ds`` into a new folder only this approval
+    knows (``.gongkai/approving/<review>-<dataset>-<random>/``, 0700): the
+    approval hashes and publishes this copy, so a staged file swapped under the
+    review folder meanwhile (by anyone with the same OS user) never gets published."""
+    root = home.approving
+    private_dir(root)
+    dest = Path(tempfile.mkdtemp(prefix=f"{rv.id}-{ds}-", dir=root))  # 0700, a name nobody else knows
+    src = rv.dataset_dir(ds)
+    for path in sorted(src.rglob("*")):
+        if path.is_symlink():
+            continue  # the writers make none: never follow one out of the folder
+        target = dest / path.relative_to(src)
+        if path.is_dir():
+            target.mkdir(exist_ok=True)
+        elif path.is_file():
+            shutil.copyfile(path, target)
+    return dest
+
+
+def remove_private_copies(home: Home, rv: Review) -> None:
+    """Copies of ``rv``'s approval: those of a killed one too (callers hold the pipeline's lock)."""
+    for left in (home.approving).glob(f"{rv.id}-*"):
+        shutil.rmtree(left, ignore_errors=True)
 
 
 def remove_staged(home: Home, rv: Review) -> None:

@@ -41,7 +41,7 @@ from typing import Any
 from gongkai_etl.errors import ConfigError, GongkaiError, PublishError
 from gongkai_etl.ledger import Ledger
 from gongkai_etl.periods import Period
-from gongkai_etl.publish.publish import recover
+from gongkai_etl.publish.recovery import recover
 from gongkai_etl.report import DatasetOutcome, PeriodOutcome, Reporter, StageInfo
 from gongkai_etl.run.context import RunContext, local_salt
 from gongkai_etl.run.runner import Runner

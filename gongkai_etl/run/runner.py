@@ -35,7 +35,8 @@ from gongkai_etl.plugins import Registry, load_plugins
 from gongkai_etl.protect import stage as protect_stage
 from gongkai_etl.protect.pii import redact
 from gongkai_etl.publish.objectstore import sync_output
-from gongkai_etl.publish.publish import clean_staging, publish_period, recover
+from gongkai_etl.publish.publish import clean_staging, publish_period
+from gongkai_etl.publish.recovery import recover
 from gongkai_etl.deadlines import calendar_for
 from gongkai_etl.report import (
     DatasetOutcome,
@@ -104,7 +105,11 @@ class Runner:
             bind(run_id=self.run_id, pipeline=self.pipeline.id)
         ledger = self.open_ledger()
         try:
-            finished = recover(self.home, ledger, {d.id: d for d in self.registry_datasets()})
+            # its own journals under the lock it holds; another pipeline's only if that lock is free
+            finished = recover(
+                self.home, ledger, {d.id: d for d in self.registry_datasets()},
+                held={self.pipeline.id} if self.lock_held else (),
+            )
             for item in finished:
                 self.reporter.warn(f"已完成上次中断的发布 (finished an interrupted publish): {item}")
             for item in sync_output(self.home.out, ledger):  # an s3:// output a killed run left behind
@@ -279,6 +284,7 @@ class Runner:
         ctx.settle_inputs()
         staged = finish_period(
             self.home, contexts, max_reject_ratio=self.pipeline.max_reject_ratio,
+            reject_ratios=self.pipeline.reject_ratios,
             input_hash=combined_input_hash(ctx.input_hashes),
         )
         rows_in = sum(sc.outcome.rows_in for sc in contexts.values())

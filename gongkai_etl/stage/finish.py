@@ -22,21 +22,26 @@ from gongkai_etl.stages import StageContext
 
 
 def finish_period(
-    home: Home, contexts: dict[str, StageContext], *, max_reject_ratio: float, input_hash: str
+    home: Home,
+    contexts: dict[str, StageContext],
+    *,
+    max_reject_ratio: float,
+    input_hash: str,
+    reject_ratios: dict[str, float] | None = None,
 ) -> dict[str, StagedVersion]:
     """Close and finish the period's staged datasets.
 
-    Raises :class:`DataError` (nothing is published) when the privacy scan found
-    personal data, or when more rows were rejected than ``max_reject_ratio``
-    allows. The rejects files are written either way.
+    Raises :class:`DataError` (nothing of the period is published) when the
+    privacy scan found personal data, when any one dataset rejected more of its
+    rows than its limit (``reject_ratios`` per dataset, else ``max_reject_ratio``)
+    allows, or when a dataset would publish 0 rows from a non-empty input. The
+    rejects files are written either way.
     """
     runs = list(contexts.values())
     findings = [f for r in runs for f in r.findings]
-    rows_in = sum(r.outcome.rows_in for r in runs)
-    rejected = sum(r.outcome.rejected for r in runs)
     try:
         # The writers first: their last buffered rows leave memory before the
-        # rejects are read back and sorted, so the two never add up to a peak.
+        # rejects are read back, so the two never add up to a peak.
         for r in runs:
             if not r.sessions:  # no rows at all: still publish an empty, typed file
                 write(r, r.schema.empty_table())
@@ -49,13 +54,11 @@ def finish_period(
                 r.outcome.rejects_file = str(write_rejects(home.rejects(r.dataset.id, r.period.key), r.rejects))
     if findings:
         raise findings_error(findings)
-    if rows_in and rejected / rows_in > max_reject_ratio:
-        files = ", ".join(r.outcome.rejects_file for r in runs if r.outcome.rejects_file)
-        raise DataError(
-            f"{rejected} 行被拒绝，超过上限 (rows rejected: {rejected} of {rows_in}, above max_reject_ratio "
-            f"{max_reject_ratio:g}); nothing was published; see {files}",
-            stage="stage",
-        )
+    for r in runs:
+        # Per dataset: counted over the whole period, a small dataset whose every
+        # row failed hid behind a big one that passed, and published 0 rows.
+        limit = (reject_ratios or {}).get(r.dataset.id, max_reject_ratio)
+        check_rejects(r, limit)
     staged: dict[str, StagedVersion] = {}
     for ds_id, r in contexts.items():
         files_info: dict[str, dict[str, Any]] = {}
@@ -83,3 +86,27 @@ def discard(contexts: Iterable[StageContext], outcomes: dict[str, DatasetOutcome
         if outcome.status == "pending":
             outcome.status = "failed"
             shutil.rmtree(stage_dirs[ds_id], ignore_errors=True)
+
+
+def check_rejects(r: StageContext, limit: float) -> None:
+    """Raise :class:`DataError` when this dataset rejected more than ``limit``
+    of its rows, or would publish 0 rows from a non-empty input."""
+    rows_in, rejected, rows_out = r.outcome.rows_in, r.outcome.rejected, r.outcome.rows_out
+    ds, key = r.dataset.id, r.period.key
+    see = f"; see {r.outcome.rejects_file}" if r.outcome.rejects_file else ""
+    if rows_in and rejected / rows_in > limit:
+        raise DataError(
+            f"数据集 {ds} 有 {rejected}/{rows_in} 行被拒绝，超过上限 {limit:g}，本期未发布任何数据 "
+            f"(dataset {ds}: {rejected} of {rows_in} rows rejected, above its limit {limit:g} "
+            f"(max_reject_ratio, or reject_ratios.{ds} for this dataset); "
+            f"nothing of period {key} was published{see})",
+            stage="stage", dataset=ds, period=key,
+        )
+    if rows_in and not rows_out:
+        # Even when the limit allows it: an empty new version would replace real data.
+        raise DataError(
+            f"数据集 {ds} 输入 {rows_in} 行，可发布 0 行，本期未发布任何数据 "
+            f"(dataset {ds} would publish 0 rows from {rows_in} input rows ({rejected} rejected); "
+            f"nothing of period {key} was published{see})",
+            stage="stage", dataset=ds, period=key,
+        )

@@ -28,7 +28,11 @@ def write_rejects(path: Path, rejects: RejectLog | Iterable[Reject]) -> Path:
         given = rejects
         rejects = RejectLog(path.with_name(path.name + ".spill"))
         rejects.add(given if isinstance(given, Rejects) else Rejects.of(given))
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Both the top-level rejects/ folder and the dataset's: mkdir(parents=True)
+    # gives the parents the umask's mode (0755), and mode= is masked anyway.
+    for folder in (path.parent.parent, path.parent):
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.chmod(path, 0o600)
     try:

@@ -56,6 +56,7 @@ class Case:
     rejects: list[list[Any]] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    pipeline: dict[str, Any] = field(default_factory=dict)  # pipeline keys the case sets (after max_reject_ratio: 0)
 
 
 # --- the good inputs, as data ---------------------------------------------------------------
@@ -215,6 +216,18 @@ def shantytown_cases(s: Samples) -> list[Case]:
     bad = [header, [data[0][0], data[0][1], "约300", *data[0][3:]], data[1]]
     add(Case("csv-bad-number", F, fcsv, _write(csv_bytes(bad)), 1, ["rejected"],
              rejects=[["shantytown_followup", 2, "resettled_households"]]))
+    # issue 17 case 2: the limit is per dataset, and 0 rows from a non-empty input never publish
+    all_bad = [header, *[[r[0], r[1], "约300", *r[3:]] for r in data]]
+    add(Case("csv-every-row-rejected", F, fcsv, _write(csv_bytes(all_bad)), 1,
+             ["数据集 shantytown_followup", f"{len(data)} of {len(data)} rows rejected", f"nothing of period {PERIOD}"],
+             rejects=[["shantytown_followup", 2, "resettled_households"]], pipeline={"max_reject_ratio": 0.5},
+             note="under the limit over the period's datasets together, 100% of its own"))
+    add(Case("csv-every-row-rejected-limit-1", F, fcsv, _write(csv_bytes(all_bad)), 1,
+             ["可发布 0 行", f"would publish 0 rows from {len(data)} input rows"],
+             pipeline={"max_reject_ratio": 0.5, "reject_ratios": {"shantytown_followup": 1}}))
+    add(Case("csv-over-its-own-limit", F, fcsv, _write(csv_bytes(bad)), 1,
+             ["reject_ratios.shantytown_followup", "above its limit 0.1"],
+             pipeline={"max_reject_ratio": 0.5, "reject_ratios": {"shantytown_followup": 0.1}}))
     dup = [header, data[0], [data[0][0], *data[1][1:]]]
     add(Case("csv-duplicate-key", F, fcsv, _write(csv_bytes(dup)), 1, ["rejected"], rejects=[["shantytown_followup", 3, "period+project_id"]]))
     sums = [sum(int(r[i].replace(",", "")) for r in data) for i in (2, 4)]
@@ -347,6 +360,8 @@ def _absolute_inputs(doc: dict[str, Any], base: Path) -> dict[str, Any]:
 def _pipeline(template: dict[str, Any], out: Path, **changes: Any) -> dict[str, Any]:
     doc = json.loads(json.dumps(template))
     doc.setdefault("output", {})["dir"] = str(out)
+    if "max_reject_ratio" in changes:  # the one limit for every dataset of the case
+        doc.pop("reject_ratios", None)
     doc.update(changes)
     return doc
 
@@ -373,6 +388,7 @@ def build(root: Path, sample_dir: Path, pipelines_dir: Path) -> list[dict[str, A
         target = d / case.filename
         case.make(target)
         doc = _pipeline(st_doc, out, periods=PERIOD, max_reject_ratio=0)
+        doc.update(case.pipeline)
         spec = {"path": str(target)}
         if case.options:
             for key in ("encoding", "sheet", "header_rows", "records_path", "format"):

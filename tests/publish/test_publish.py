@@ -140,7 +140,7 @@ def test_changed_input_replaces_period_and_keeps_old_version(published: Path, pr
 
 def test_rejects_over_limit_fail_and_publish_nothing(project: Path, etl) -> None:
     pipeline = project / "pipelines/shantytown.yaml"
-    pipeline.write_text(pipeline.read_text(encoding="utf-8").replace("max_reject_ratio: 0.2", "max_reject_ratio: 0"), encoding="utf-8")
+    pipeline.write_text(pipeline.read_text(encoding="utf-8").replace("max_reject_ratio: 0.2", "max_reject_ratio: 0").replace("\nreject_ratios: {", "\n# reject_ratios: {"), encoding="utf-8")
     result = etl("run", str(pipeline), "--period", "2016-10")
     assert result.returncode == 1
     assert "max_reject_ratio" in result.stderr

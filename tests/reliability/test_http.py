@@ -62,6 +62,20 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
             self.script.bodies_sent[urlsplit(self.path).path] += 1
 
+    def _trickle(self, size: int, every: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for _ in range(size):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(every)
+        except OSError:  # the client gave up: what the test wants
+            self.close_connection = True
+
     def do_GET(self) -> None:  # noqa: C901, N802
         s = self.script
         parts = urlsplit(self.path)
@@ -109,6 +123,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(2)
             else:
                 self._send(200, doc(RECORDS))
+        elif path == "/trickle":  # issue 17 case 5: headers at once, then one byte every 0.5 s
+            self._trickle(100, float(query.get("every", 0.5)))
         elif path.startswith("/etag"):
             etag = '"v1"'
             if self.headers.get("If-None-Match") == etag:
@@ -239,6 +255,31 @@ def test_slower_than_the_read_timeout(server, tmp_path: Path, sleeps: list[float
         read(base + "/slow", tmp_path, read_timeout=0.3, retries=1)
     assert script.hits["/slow"] == 2
     assert time.monotonic() - started < 1.5  # gave up waiting, did not wait for the answer
+    count("http cases")
+
+
+def test_case5_trickling_body_gives_up_at_total_timeout(server, tmp_path: Path, sleeps: list[float]) -> None:
+    """Issue 17 case 5: one byte every 0.5 s never trips the per-read timeout;
+    the attempt still ends at total_timeout (2 s) by the wall clock, not after the
+    50 s the 100-byte body would take, and the retry gets its own 2 s."""
+    base, script = server
+    started = time.monotonic()
+    with pytest.raises(SourceUnreachable, match=r"last: download slower than total_timeout 2s"):
+        read(base + "/trickle", tmp_path, total_timeout=2, read_timeout=5, retries=1)
+    elapsed = time.monotonic() - started
+    assert script.hits["/trickle"] == 2 and len(sleeps) == 1
+    assert 3.5 < elapsed < 8, elapsed  # two attempts of ~2 s each, bounded
+    count("http cases")
+
+
+def test_case5_waiting_for_the_response_counts_toward_total_timeout(server, tmp_path: Path, sleeps: list[float]) -> None:
+    """The connect and first-byte phase is inside the attempt's limit: a server
+    that answers after 1.5 s, with read_timeout 5, is given up at total_timeout 0.5 s."""
+    base, _ = server
+    started = time.monotonic()
+    with pytest.raises(SourceUnreachable, match=r"last: no response within total_timeout 0.5s"):
+        read(base + "/slow", tmp_path, total_timeout=0.5, read_timeout=5, retries=0)
+    assert time.monotonic() - started < 1.4
     count("http cases")
 
 
