@@ -75,3 +75,58 @@ def open_window(pipeline: Path) -> Path:
     kept = [line for line in text.splitlines() if not line.startswith(("since:", "until:", "# The obligations window"))]
     pipeline.write_text("\n".join(kept) + "\n", encoding="utf-8")
     return pipeline
+
+
+#: A small declared dataset for the intake tests (units from headers, not_provided,
+#: unit jumps, mapping reports): one row per budget unit and period, amounts in 万元.
+GRANTS_DATASET = """\
+dataset: grants
+title: {zh: 专项资金, en: Grants}
+publisher: 朝阳区财政局 (Chaoyang Finance Bureau)
+cadence: yearly
+primary_key: [period, unit_code]
+fields:
+  - name: period
+  - name: unit_code
+    title: {zh: 单位编码, en: unit code}
+    required: true
+    columns: [单位编码]
+  - name: amount
+    title: {zh: 金额, en: amount}
+    type: decimal(14,2)
+    unit: 万元
+    required: true
+    columns: [金额]
+  - name: households
+    title: {zh: 受益户数, en: households}
+    type: integer
+    unit: 户
+    columns: [受益户数]
+  - name: note
+    title: {zh: 备注, en: note}
+    columns: [备注]
+"""
+
+
+def grants_project(root: Path, header: list[str], rows: list[list[object]], *, inputs_extra: str = "",
+                   top_extra: str = "", period: str = "2016") -> Path:
+    """A folder with the grants dataset, a pipeline reading ``raw/grants_{period}.xlsx``
+    and that workbook (a title row, then ``header`` and ``rows``); returns the pipeline file."""
+    import openpyxl
+
+    body = "\n".join("    " + line for line in GRANTS_DATASET.splitlines())
+    pipeline = (
+        "pipeline: grants\nsource: {plugin: declared}\ndefine:\n  -\n" + body + "\n"
+        "inputs:\n  grants:\n    path: raw/grants_{period}.xlsx\n" + inputs_extra
+        + f"periods: {period}\noutput:\n  dir: out\n" + top_extra
+    )
+    (root / "grants.yaml").write_text(pipeline, encoding="utf-8")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["朝阳区专项资金表"])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    (root / "raw").mkdir(parents=True, exist_ok=True)
+    wb.save(root / "raw" / f"grants_{period}.xlsx")
+    return root / "grants.yaml"

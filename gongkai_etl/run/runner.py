@@ -50,6 +50,7 @@ from gongkai_etl.review import hold_for_review
 from gongkai_etl.review.approve import show_record_timeliness
 from gongkai_etl.run.context import RunContext
 from gongkai_etl.run.due import input_fingerprint, record_input_check
+from gongkai_etl.run.mapping_report import provenance, provenance_notes
 from gongkai_etl.run.read_ahead import read_ahead, timed
 from gongkai_etl.schedule.timeliness import assess_version
 from gongkai_etl.spec import Pipeline
@@ -277,6 +278,10 @@ class Runner:
 
     def _finish(self, ctx: RunContext, period: Period, contexts: dict[str, StageContext]) -> dict[str, StagedVersion]:
         ctx.settle_inputs()
+        for sc in contexts.values():  # conversions, constants and absent fields: in the report and datapackage.json
+            sc.provenance = provenance(ctx.mappings, self.pipeline, self.source, sc.dataset, period)
+            for note in provenance_notes(sc.provenance, sc.dataset.id):
+                self.reporter.note(note, period=period.key, dataset=sc.dataset.id)
         staged = finish_period(
             self.home, contexts, max_reject_ratio=self.pipeline.max_reject_ratio,
             input_hash=combined_input_hash(ctx.input_hashes),
