@@ -303,7 +303,10 @@ class Runner:
         ledger: Ledger,
     ) -> None:
         """Publish each staged dataset (or hold them all for review)."""
-        if self.review_required():
+        jumps = [message for out in outcomes.values() for message in out.unit_jumps]
+        for message in jumps:  # unit_jumps: warn holds the period until a person looks
+            self.reporter.warn(f"{message}; 已暂缓发布，等待审查 (held for review)", period=period.key)
+        if jumps or self.review_required():
             hold_for_review(
                 self.home, ledger, self.pipeline, self.run_id, period, staged, outcomes, self.reporter, inputs=ctx.input_hashes
             )
