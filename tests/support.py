@@ -130,3 +130,24 @@ def grants_project(root: Path, header: list[str], rows: list[list[object]], *, i
     (root / "raw").mkdir(parents=True, exist_ok=True)
     wb.save(root / "raw" / f"grants_{period}.xlsx")
     return root / "grants.yaml"
+
+
+def two_input_project(root: Path, headers: dict[str, list[str]]) -> Path:
+    """A pipeline with two declared datasets (grants, subsidies), one input each,
+    and a workbook per input with the given header and one data row."""
+    import openpyxl
+
+    second = GRANTS_DATASET.replace("dataset: grants", "dataset: subsidies").replace("专项资金", "补贴").replace("Grants", "Subsidies")
+    define = "".join("  -\n" + "\n".join("    " + line for line in text.splitlines()) + "\n" for text in (GRANTS_DATASET, second))
+    inputs = "".join(f"  {name}:\n    path: raw/{name}_{{period}}.xlsx\n" for name in headers)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "two.yaml").write_text(
+        "pipeline: two\nsource: {plugin: declared}\ndefine:\n" + define + "inputs:\n" + inputs
+        + "periods: 2016\noutput:\n  dir: out\n", encoding="utf-8")
+    (root / "raw").mkdir(parents=True, exist_ok=True)
+    for name, header in headers.items():
+        wb = openpyxl.Workbook()
+        wb.active.append(header)
+        wb.active.append([f"1{i:02d}" if i == 0 else 5 for i in range(len(header))])
+        wb.save(root / "raw" / f"{name}_2016.xlsx")
+    return root / "two.yaml"
