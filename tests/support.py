@@ -151,3 +151,12 @@ def two_input_project(root: Path, headers: dict[str, list[str]]) -> Path:
         wb.active.append([f"1{i:02d}" if i == 0 else 5 for i in range(len(header))])
         wb.save(root / "raw" / f"{name}_2016.xlsx")
     return root / "two.yaml"
+
+
+def forget_declared(*dataset_ids: str) -> None:
+    """Drop datasets an in-process run declared (``define:``) from the plugin
+    registry, so later tests see only the shipped ones."""
+    from gongkai_etl.plugins import load_plugins
+
+    for ds_id in dataset_ids:
+        load_plugins().declared.pop(ds_id, None)

@@ -6,13 +6,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import two_input_project
+import pytest
+from support import forget_declared, two_input_project
 
 from gongkai_etl.contracts import InputDecl
 from gongkai_etl.extract.mapping import map_input
 from gongkai_etl.periods import parse_periods
 from gongkai_etl.run.runner import run_pipeline
 from gongkai_etl.spec import InputSpec, load_pipeline
+
+
+@pytest.fixture(autouse=True)
+def _forget_declared():  # noqa: ANN202 - a fixture
+    """These tests declare datasets in-process: leave the registry as found."""
+    yield
+    forget_declared("grants", "subsidies")
 
 
 def test_the_report_of_one_input_names_fixes_for_each_missing_column() -> None:

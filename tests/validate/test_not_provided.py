@@ -9,13 +9,20 @@ import json
 from pathlib import Path
 
 import pytest
-from support import grants_project, read_published_rows
+from support import forget_declared, grants_project, read_published_rows
 
 from gongkai_etl.errors import ConfigError
 from gongkai_etl.periods import parse_periods
 from gongkai_etl.pipeline_check import check_pipeline
 from gongkai_etl.run.runner import run_pipeline
 from gongkai_etl.spec import load_pipeline
+
+
+@pytest.fixture(autouse=True)
+def _forget_declared():  # noqa: ANN202 - a fixture
+    """These tests declare datasets in-process: leave the registry as found."""
+    yield
+    forget_declared("grants", "subsidies")
 
 
 def _package(root: Path) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from support import grants_project
+from support import forget_declared, grants_project
 
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.errors import ConfigError
@@ -18,6 +18,13 @@ from gongkai_etl.periods import Cadence, parse_periods
 from gongkai_etl.run.runner import run_pipeline
 from gongkai_etl.spec import load_pipeline
 from gongkai_etl.validate.jumps import find_unit_jumps
+
+
+@pytest.fixture(autouse=True)
+def _forget_declared():  # noqa: ANN202 - a fixture
+    """These tests declare datasets in-process: leave the registry as found."""
+    yield
+    forget_declared("grants", "subsidies")
 
 UNITS = ["101", "102", "103", "104", "105"]
 
