@@ -94,3 +94,48 @@ def test_a_label_unit_that_is_not_the_fields_is_an_error(tmp_path: Path) -> None
     report = run_pipeline(load_pipeline(pipeline), parse_periods("2016"))
     assert report.exit_code != 0
     assert "人" in (report.periods[0].error or "") and "户" in (report.periods[0].error or "")
+
+
+def _sangong_in_yuan(src: Path, dst: Path) -> None:
+    """The sample 三公 workbook as a department on the old system sends it: the amount
+    headers say （元）, the amounts are in 元, and no 单位： line says anything."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    ws = wb.active
+    for row in ws.iter_rows(min_row=2, max_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("单位："):
+                cell.value = None
+    ws["C3"], ws["D3"] = "金额（元）", "上年金额（元）"
+    for r in range(5, ws.max_row + 1):
+        for col in ("C", "D"):
+            value = ws[f"{col}{r}"].value
+            if isinstance(value, (int, float)):
+                ws[f"{col}{r}"] = round(value * 10000)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dst)
+
+
+def test_a_sangong_table_with_a_yuan_header_publishes_in_wanyuan(tmp_path: Path) -> None:
+    from support import REPO
+
+    name = "102001_区发展改革委_2016年三公经费预算.xlsx"
+    _sangong_in_yuan(REPO / "sample_data" / "public_expenditure" / "2016" / name, tmp_path / "raw" / "2016" / name)
+    (tmp_path / "pe.yaml").write_text(
+        "pipeline: pe\nsource:\n  plugin: public_expenditure\n  options: {check_prior_year: false}\n"
+        "inputs:\n  submissions:\n    path: raw/{year}/*.xlsx\n    options: {totals: \"off\"}\n"
+        "    columns: {this_year: 金额}\n"  # the department's own word, as in the issue
+        "datasets: [pe_sangong]\nperiods: 2016\noutput:\n  dir: out\n",
+        encoding="utf-8",
+    )
+    report = run_pipeline(load_pipeline(tmp_path / "pe.yaml"), parse_periods("2016"))
+    assert report.exit_code == 0, [p.error for p in report.periods]
+    rows = read_published_rows(tmp_path / "out", "pe_sangong", "2016")
+    amounts = sorted((r["amount"], r["amount_prior"]) for r in rows)
+    # the sheet's 14.8 / 16.16 万元 (因公出国（境）费) and 41.75 / 41.34 (公务用车运行维护费), not 10,000 times too large
+    assert (Decimal("14.80"), Decimal("16.16")) in amounts and (Decimal("41.75"), Decimal("41.34")) in amounts
+    assert max(a for a, _ in amounts) < 100
+    package = json.loads((tmp_path / "out" / "pe_sangong" / "datapackage.json").read_text(encoding="utf-8"))
+    converted = {(u["column"], u["from"]) for r in package["resources"] for u in r.get("gongkai:unitConversions", [])}
+    assert converted == {("this_year", "元"), ("prior_year", "元")}
