@@ -186,3 +186,22 @@ def test_schema_shows_the_names_the_mapping_accepts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "this_year <- this_year / 本年预算数" in result.stdout  # the input column that feeds amount
     assert "headers the mapping accepts" in result.stdout
+
+
+def test_a_runs_json_log_carries_every_inputs_mapping(tmp_path: Path) -> None:
+    """Issue 16 item 5: the JSON log of a run that maps has the mapping report of
+    each input (found, mapped, unexpected, header units); the console stays short."""
+    import json
+
+    from support import two_input_project
+
+    pipeline = two_input_project(tmp_path, {"grants": ["单位编码", "金额", "序号"], "subsidies": ["单位编码", "金额（元）"]})
+    result = run_etl("--log-format", "json", "run", str(pipeline))
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    mappings = {e["input"]: e for e in events if e.get("event") == "mapping"}
+    assert set(mappings) == {"grants", "subsidies"}
+    assert mappings["grants"]["unexpected"] == ["序号"] and mappings["grants"]["mapped"]["amount"] == "金额"
+    assert mappings["subsidies"]["header_units"] == {"amount": "元"}
+    notes = [e["message"] for e in events if e.get("event") == "note"]
+    assert any("元 -> 万元" in n for n in notes)  # the conversion is in the run report

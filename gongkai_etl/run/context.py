@@ -206,6 +206,9 @@ class RunContext:
                 file=raw.location,
             )
         units, labels = column_units(report, spec)
+        # Each file of a glob input says its own units: none may outlive the file that said it.
+        for key in [k for k in self._header_units if k[0] == input_name]:
+            del self._header_units[key]
         for name, unit in report.header_units.items():
             self._header_units[(input_name, name)] = unit
         self.mappings.append(report)

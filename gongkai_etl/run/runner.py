@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ExitCode, GongkaiError, PublishError, WaitingForReview
+from gongkai_etl.extract.mapping import as_dict
 from gongkai_etl.files import environment_error, failpoint, is_environment_failure
 from gongkai_etl.ledger import Ledger
 from gongkai_etl.normalize import derive as derive_stage
@@ -278,6 +279,10 @@ class Runner:
 
     def _finish(self, ctx: RunContext, period: Period, contexts: dict[str, StageContext]) -> dict[str, StagedVersion]:
         ctx.settle_inputs()
+        mapping = getattr(self.reporter, "mapping", None)
+        if callable(mapping):  # every input's mapping report, for the JSON log
+            for report in ctx.mappings:
+                mapping(period=period.key, **as_dict(report))
         for sc in contexts.values():  # conversions, constants and absent fields: in the report and datapackage.json
             sc.provenance = provenance(ctx.mappings, self.pipeline, self.source, sc.dataset, period)
             for note in provenance_notes(sc.provenance, sc.dataset.id):
