@@ -66,6 +66,8 @@ def test_a_ten_thousandfold_jump_is_held_for_review(tmp_path: Path) -> None:
     assert held and "10,000" in held[0] and "元 read as 万元" in held[0] and "held for review" in held[0]
     ledger = Ledger(tmp_path / "out" / ".gongkai" / "state.db")
     assert ledger.current("grants", "2016") is None and ledger.current("grants", "2015") is not None
+    waiting = ledger.reviews()  # the usual review: `etl review show` says why it waits
+    assert len(waiting) == 1 and "10,000" in waiting[0].rows["grants"]["unit_jumps"][0]
 
 
 def test_unit_jumps_reject_fails_the_period(tmp_path: Path) -> None:
