@@ -239,8 +239,9 @@ def is_convertible_unit(unit: str) -> bool:
 
 
 def same_unit(a: str, b: str) -> bool:
-    """``a`` and ``b`` spell the same unit (μg/m³ and ug/m3, ％ and %)."""
-    return _unit_key(a) == _unit_key(b)
+    """``a`` and ``b`` spell the same unit (μg/m³ and ug/m3, 米 and m, ％ and %)."""
+    ka, kb = _unit_key(a), _unit_key(b)
+    return ka == kb or (ka in _UNITS and _UNITS.get(ka) == _UNITS.get(kb))
 
 
 def unit_exponent(from_unit: str, to_unit: str) -> int:

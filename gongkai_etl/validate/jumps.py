@@ -91,6 +91,6 @@ def find_unit_jumps(dataset: Dataset, current: pa.Table, previous: pa.Table | No
             f"{dataset.id}.{f.name}: 数值约为上一期 {previous_key} 的 {factor} 倍（{agreeing}/{len(logs)} 个相同主键），"
             f"{_likely_mistake(f, power)}；请核对表头单位或 units: "
             f"(values are about {factor} times those of {previous_key} for {agreeing} of {len(logs)} keys; "
-            f"check the header's unit or `units:`)"
+            "check the header's unit or `units:`)"
         )
     return out

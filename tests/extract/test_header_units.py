@@ -139,3 +139,10 @@ def test_a_sangong_table_with_a_yuan_header_publishes_in_wanyuan(tmp_path: Path)
     package = json.loads((tmp_path / "out" / "pe_sangong" / "datapackage.json").read_text(encoding="utf-8"))
     converted = {(u["column"], u["from"]) for r in package["resources"] for u in r.get("gongkai:unitConversions", [])}
     assert converted == {("this_year", "元"), ("prior_year", "元")}
+
+
+def test_a_units_entry_spelling_the_headers_unit_otherwise_agrees() -> None:
+    decl = InputDecl("w", {"length_km": ("河长",)})
+    spec = InputSpec("w", units={"length_km": "m"})
+    report = map_input("w", "/raw/w.xlsx", ["河长(米)"], decl, spec)
+    assert column_units(report, spec) == ({"length_km": "m"}, {})  # 米 is m: no contradiction
