@@ -55,7 +55,8 @@ def _unit_jumps(ctx: StageContext, typed: pa.Table) -> None:
     ``reject`` fails the period here; ``warn`` leaves the messages on the outcome
     for the runner to hold the period for review. Streaming datasets (hourly
     data, checked batch by batch) are left out: a batch is no period."""
-    mode = ctx.pipeline.unit_jumps
+    # a stage context built without a pipeline (library use, stage tests) has nothing to compare with
+    mode = ctx.pipeline.unit_jumps if ctx.pipeline is not None else "off"
     if mode == "off" or ctx.dataset.id in ctx.source.streaming or not typed.num_rows:
         return
     previous = ctx.period.previous()
