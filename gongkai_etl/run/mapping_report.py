@@ -117,8 +117,9 @@ def provenance_notes(prov: dict[str, Any], dataset_id: str) -> list[str]:
     for u in prov.get("unit_conversions", []):
         how = "表头 (header)" if u["by"] == "header" else "units:"
         notes.append(
-            f"{dataset_id}: inputs.{u['input']}.{u['column']} 单位换算 {u['from']} -> {u.get('to', '?')}，依据{how} {u['header']!r} "
-            f"(unit converted from {u['from']}{' to ' + u['to'] if 'to' in u else ''}, read from the {u['by']})"
+            f"{dataset_id}: inputs.{u['input']}.{u['column']} 单位换算 {u['from']} -> {u.get('to', '数据集的单位')}，"
+            f"依据{how} {u['header']!r} (unit converted from {u['from']} to {u.get('to', 'the dataset unit')}, "
+            f"read from the {u['by']})"
         )
     if prov.get("constants"):
         shown = ", ".join(f"{k}={v}" for k, v in prov["constants"].items())
