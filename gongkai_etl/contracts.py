@@ -189,7 +189,10 @@ class SourceContext(Protocol):
         ...
 
     def source_unit(self, input_name: str, column: str) -> str | None:
-        """The unit the pipeline says a raw column is in, if it says one."""
+        """The unit a raw column is in, if anything says it: the pipeline's
+        ``units:``, else a convertible unit its header carries (``金额（元）``) in
+        the input's file read last (a header and a ``units:`` that disagree fail
+        the read)."""
         ...
 
     def published(self, dataset: str, period: Period) -> pa.Table | None:

@@ -8,6 +8,7 @@ from gongkai_etl.datasets import Dataset
 from gongkai_etl.deadlines import deadline_plan
 from gongkai_etl.declare import pipeline_declared
 from gongkai_etl.errors import ConfigError, unknown_name
+from gongkai_etl.intake_check import check_not_provided
 from gongkai_etl.plugins import Registry, load_plugins
 from gongkai_etl.spec import Pipeline
 
@@ -47,6 +48,7 @@ def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tupl
         for col in spec.fixed:
             if col not in decl.columns:
                 raise ConfigError(f"inputs.{name}.fixed.{col}: {unknown_name('列 column', col, decl.columns)}", file=file)
+        check_not_provided(file, name, spec.not_provided, decl, chosen)
     for key, value in pipeline.source_options.items():
         opt = source.options.get(key)
         if opt is None:

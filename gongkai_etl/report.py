@@ -54,6 +54,8 @@ class DatasetOutcome:
     stages: list[StageInfo] = field(default_factory=list)
     #: per-record deadlines of an event-driven dataset (gongkai_etl.schedule.timeliness)
     timeliness: dict[str, Any] | None = None
+    #: numeric columns about 10^k times the previous period's (gongkai_etl.validate.jumps), with ``unit_jumps: warn``
+    unit_jumps: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any
 
 from gongkai_etl.errors import ConfigError, did_you_mean
 from gongkai_etl.home import Home, register_target
+from gongkai_etl.intake_spec import DEFAULT_UNIT_JUMPS, parse_not_provided, parse_unit_jumps
 from gongkai_etl.periods import Period, parse_periods
 from gongkai_etl.reshape_spec import ReshapeStep, parse_steps
 from gongkai_etl.yamlfile import load_yaml
@@ -43,6 +44,7 @@ TOP_KEYS = {
     "salt_env": "environment variable holding the salt for hashed keys",
     "ledger": "path of the SQLite ledger (default <output>/.gongkai/state.db)",
     "batch_rows": "rows per batch on the streaming path",
+    "unit_jumps": "a column about 10/100/1000/10000 times last period's: warn (hold for review, default), reject, off",
 }
 SOURCE_KEYS = {"plugin": "source plugin name", "options": "plugin options"}
 INPUT_KEYS = {
@@ -55,6 +57,7 @@ INPUT_KEYS = {
     "columns": "mapping of the plugin's column names to the department's headers",
     "units": "unit of a raw column when it differs from the plugin's, e.g. 元",
     "fixed": "fixed values for columns the file lacks, e.g. station: 农展馆",
+    "not_provided": "optional fields the department does not keep: published as null, marked not provided",
     "records_path": "dotted path to the records inside a JSON document",
     "options": "reader options (http: headers, token_env, timeout, retries, ...)",
     "reshape": "steps applied before the columns are mapped: fill_down, unpivot, combine, split, "
@@ -84,6 +87,8 @@ class InputSpec:
     columns: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
+    #: ``not_provided:`` optional fields the file lacks, published as null (gongkai_etl.intake_spec)
+    not_provided: list[str] = field(default_factory=list)
     records_path: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     #: ``reshape:`` steps (gongkai_etl.reshape_spec), applied by gongkai_etl.reshape
@@ -153,6 +158,8 @@ class Pipeline:
     salt_env: str = "GONGKAI_SALT"
     ledger_path: Path | None = None
     batch_rows: int = 131072
+    #: ``unit_jumps:`` warn | reject | off (gongkai_etl.intake_spec)
+    unit_jumps: str = DEFAULT_UNIT_JUMPS
     #: Globs of dataset YAML files (relative to the pipeline) and inline
     #: declarations, read by gongkai_etl.declare.pipeline_declared.
     dataset_files: list[str] = field(default_factory=list)
@@ -246,6 +253,7 @@ def load_pipeline(file: str | Path) -> Pipeline:
                 _expect(file, f"inputs.{name}.{key}.{k}", v, str, "text")
             setattr(spec, key, mapping)
         spec.fixed = _str_map(file, f"inputs.{name}.fixed", raw.get("fixed") or {})
+        spec.not_provided = parse_not_provided(file, f"inputs.{name}.not_provided", raw.get("not_provided"))
         spec.options = _str_map(file, f"inputs.{name}.options", raw.get("options") or {})
         if "reshape" in raw:
             spec.reshape = parse_steps(file, f"inputs.{name}.reshape", raw["reshape"])
@@ -361,6 +369,7 @@ def load_pipeline(file: str | Path) -> Pipeline:
         salt_env=salt_env,
         ledger_path=ledger_path,
         batch_rows=batch_rows,
+        unit_jumps=parse_unit_jumps(file, data.get("unit_jumps")),
         dataset_files=list(dataset_files),
         define=list(define),
         raw=data,

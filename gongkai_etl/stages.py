@@ -77,6 +77,9 @@ class StageContext:
     sessions: dict[str, tuple[WriterSession, str]] = field(default_factory=dict)
     #: Per stage, the sum of its StageInfo over the chunks so far.
     totals: dict[str, StageInfo] = field(default_factory=dict)
+    #: What did not come from the files as they stand (unit conversions, ``fixed:``
+    #: constants, ``not_provided:`` fields): kept with the staged files for datapackage.json.
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.rejects is None:

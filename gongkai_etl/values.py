@@ -233,6 +233,17 @@ def _unit_key(unit: str) -> str:
     return "".join(key.split()).lower().replace("μ", "u")
 
 
+def is_convertible_unit(unit: str) -> bool:
+    """Whether ``unit`` is one this table converts (元/万元, μg/m³/mg/m³ ...), not a label (户, %)."""
+    return _unit_key(unit) in _UNITS
+
+
+def same_unit(a: str, b: str) -> bool:
+    """``a`` and ``b`` spell the same unit (μg/m³ and ug/m3, 米 and m, ％ and %)."""
+    ka, kb = _unit_key(a), _unit_key(b)
+    return ka == kb or (ka in _UNITS and _UNITS.get(ka) == _UNITS.get(kb))
+
+
 def unit_exponent(from_unit: str, to_unit: str) -> int:
     """k such that a value in ``from_unit`` times 10**k is the value in ``to_unit``."""
     src, dst = _unit_key(from_unit), _unit_key(to_unit)

@@ -75,3 +75,88 @@ def open_window(pipeline: Path) -> Path:
     kept = [line for line in text.splitlines() if not line.startswith(("since:", "until:", "# The obligations window"))]
     pipeline.write_text("\n".join(kept) + "\n", encoding="utf-8")
     return pipeline
+
+
+#: A small declared dataset for the intake tests (units from headers, not_provided,
+#: unit jumps, mapping reports): one row per budget unit and period, amounts in 万元.
+GRANTS_DATASET = """\
+dataset: grants
+title: {zh: 专项资金, en: Grants}
+publisher: 朝阳区财政局 (Chaoyang Finance Bureau)
+cadence: yearly
+primary_key: [period, unit_code]
+fields:
+  - name: period
+  - name: unit_code
+    title: {zh: 单位编码, en: unit code}
+    required: true
+    columns: [单位编码]
+  - name: amount
+    title: {zh: 金额, en: amount}
+    type: decimal(14,2)
+    unit: 万元
+    required: true
+    columns: [金额]
+  - name: households
+    title: {zh: 受益户数, en: households}
+    type: integer
+    unit: 户
+    columns: [受益户数]
+  - name: note
+    title: {zh: 备注, en: note}
+    columns: [备注]
+"""
+
+
+def grants_project(root: Path, header: list[str], rows: list[list[object]], *, inputs_extra: str = "",
+                   top_extra: str = "", period: str = "2016") -> Path:
+    """A folder with the grants dataset, a pipeline reading ``raw/grants_{period}.xlsx``
+    and that workbook (a title row, then ``header`` and ``rows``); returns the pipeline file."""
+    import openpyxl
+
+    body = "\n".join("    " + line for line in GRANTS_DATASET.splitlines())
+    pipeline = (
+        "pipeline: grants\nsource: {plugin: declared}\ndefine:\n  -\n" + body + "\n"
+        "inputs:\n  grants:\n    path: raw/grants_{period}.xlsx\n" + inputs_extra
+        + f"periods: {period}\noutput:\n  dir: out\n" + top_extra
+    )
+    (root / "grants.yaml").write_text(pipeline, encoding="utf-8")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["朝阳区专项资金表"])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    (root / "raw").mkdir(parents=True, exist_ok=True)
+    wb.save(root / "raw" / f"grants_{period}.xlsx")
+    return root / "grants.yaml"
+
+
+def two_input_project(root: Path, headers: dict[str, list[str]]) -> Path:
+    """A pipeline with two declared datasets (grants, subsidies), one input each,
+    and a workbook per input with the given header and one data row."""
+    import openpyxl
+
+    second = GRANTS_DATASET.replace("dataset: grants", "dataset: subsidies").replace("专项资金", "补贴").replace("Grants", "Subsidies")
+    define = "".join("  -\n" + "\n".join("    " + line for line in text.splitlines()) + "\n" for text in (GRANTS_DATASET, second))
+    inputs = "".join(f"  {name}:\n    path: raw/{name}_{{period}}.xlsx\n" for name in headers)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "two.yaml").write_text(
+        "pipeline: two\nsource: {plugin: declared}\ndefine:\n" + define + "inputs:\n" + inputs
+        + "periods: 2016\noutput:\n  dir: out\n", encoding="utf-8")
+    (root / "raw").mkdir(parents=True, exist_ok=True)
+    for name, header in headers.items():
+        wb = openpyxl.Workbook()
+        wb.active.append(header)
+        wb.active.append([f"1{i:02d}" if i == 0 else 5 for i in range(len(header))])
+        wb.save(root / "raw" / f"{name}_2016.xlsx")
+    return root / "two.yaml"
+
+
+def forget_declared(*dataset_ids: str) -> None:
+    """Drop datasets an in-process run declared (``define:``) from the plugin
+    registry, so later tests see only the shipped ones."""
+    from gongkai_etl.plugins import load_plugins
+
+    for ds_id in dataset_ids:
+        load_plugins().declared.pop(ds_id, None)

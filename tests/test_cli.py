@@ -160,3 +160,48 @@ def test_an_error_message_shows_a_long_value_cut_short(project: Path, etl) -> No
     assert result.returncode == 2
     line = _one_error_line(result)
     assert "review" in line and len(line) < 600, len(line)
+
+
+def test_validate_inputs_reports_every_input_at_once(tmp_path: Path) -> None:
+    """Issue 16 item 5: `etl validate --inputs` maps both inputs of a two-input
+    pipeline in one go: found, mapped, missing with names accepted and fixes, unexpected."""
+    from support import two_input_project
+
+    pipeline = two_input_project(tmp_path, {"grants": ["单位编码", "拨款"], "subsidies": ["编码", "金额（元）"]})
+    result = run_etl("validate", "--inputs", str(pipeline))
+    assert result.returncode == 2, result.stdout + result.stderr
+    out = result.stdout
+    assert "inputs.grants:" in out and "inputs.subsidies:" in out
+    assert "缺少 (missing) amount: 接受 (accepted) amount / 金额" in out
+    assert "缺少 (missing) unit_code" in out and "未识别的列 (unexpected): 编码" in out
+    assert "columns:" in out and "fixed:" in out and "not_provided" not in out.split("缺少 (missing) amount")[1].split("缺少")[0]
+    good = two_input_project(tmp_path / "good", {"grants": ["单位编码", "金额"], "subsidies": ["单位编码", "金额（元）"]})
+    ok = run_etl("validate", "--inputs", str(good))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "amount <- 金额（元） [元]" in ok.stdout
+
+
+def test_schema_shows_the_names_the_mapping_accepts(tmp_path: Path) -> None:
+    result = run_etl("schema", "pe_sangong")
+    assert result.returncode == 0, result.stderr
+    assert "this_year <- this_year / 本年预算数" in result.stdout  # the input column that feeds amount
+    assert "headers the mapping accepts" in result.stdout
+
+
+def test_a_runs_json_log_carries_every_inputs_mapping(tmp_path: Path) -> None:
+    """Issue 16 item 5: the JSON log of a run that maps has the mapping report of
+    each input (found, mapped, unexpected, header units); the console stays short."""
+    import json
+
+    from support import two_input_project
+
+    pipeline = two_input_project(tmp_path, {"grants": ["单位编码", "金额", "序号"], "subsidies": ["单位编码", "金额（元）"]})
+    result = run_etl("--log-format", "json", "run", str(pipeline))
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    mappings = {e["input"]: e for e in events if e.get("event") == "mapping"}
+    assert set(mappings) == {"grants", "subsidies"}
+    assert mappings["grants"]["unexpected"] == ["序号"] and mappings["grants"]["mapped"]["amount"] == "金额"
+    assert mappings["subsidies"]["header_units"] == {"amount": "元"}
+    notes = [e["message"] for e in events if e.get("event") == "note"]
+    assert any("元 -> 万元" in n for n in notes)  # the conversion is in the run report

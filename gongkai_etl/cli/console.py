@@ -216,6 +216,11 @@ class JsonReporter:
     def missing(self, message: str, **fields: object) -> None:
         self._emit("missing", "warning", message=message, **fields)
 
+    def mapping(self, **fields: object) -> None:
+        """One input's mapping report (found, mapped, unexpected, header units): the
+        console shows it only when an input does not map; the JSON log always."""
+        self._emit("mapping", **fields)
+
     def period_done(self, outcome: PeriodOutcome) -> None:
         datasets = [{k: v for k, v in d.__dict__.items() if k != "stages"} for d in outcome.datasets]
         self._emit("period", "error" if outcome.exit_code else "info", pipeline=outcome.pipeline, period=outcome.period,

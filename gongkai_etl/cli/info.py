@@ -14,22 +14,53 @@ from gongkai_etl.cli.app import (
     load_pipelines,
     settings,
 )
-from gongkai_etl.errors import ConfigError
+from gongkai_etl.errors import ConfigError, ExitCode
 
 
 @app.command()
-def validate(pipelines: PipelinesArg) -> None:
-    """检查流水线文件 Validate pipeline files without running them."""
+def validate(
+    pipelines: PipelinesArg,
+    inputs: Annotated[bool, typer.Option("--inputs", help="Also read every input and print the mapping report.")] = False,
+    period: Annotated[str | None, typer.Option("--period", help="Period(s) whose inputs --inputs reads (default: the pipeline's periods).")] = None,
+) -> None:
+    """检查流水线文件 Validate pipeline files without running them; with --inputs,
+    read every input and report, for all of them at once, the columns found, mapped,
+    missing (with the names accepted and the keys that would fix each) and unexpected."""
     from gongkai_etl.deadlines import deadline_plan
     from gongkai_etl.pipeline_check import check_pipeline
 
+    failed = False
     for p in load_pipelines(pipelines):
         source, datasets = check_pipeline(p)
+        if inputs:
+            failed |= not _mapping_report(p, source, datasets, period)
         if not settings.quiet:
             print(f"OK {p.file}: source {source.name}, datasets {', '.join(d.id for d in datasets)}")
             for d in datasets:  # how each deadline rule was understood
                 for line in deadline_plan(p, d).explain():
                     print(f"  {d.id} {line}")
+    if failed:
+        raise typer.Exit(int(ExitCode.USAGE))
+
+
+def _mapping_report(p: Any, source: Any, datasets: list[Any], period: str | None) -> bool:
+    """Print the mapping report of every input for each period; True when all map."""
+    from gongkai_etl.extract.mapping import render
+    from gongkai_etl.periods import parse_periods
+    from gongkai_etl.plugins import load_plugins
+    from gongkai_etl.run.mapping_report import input_mappings
+
+    periods = parse_periods(period) if period else list(p.periods)
+    if not periods:
+        raise ConfigError("--inputs 需要周期 (give --period, or `periods:` in the pipeline)", file=p.file)
+    ok = True
+    for per in periods:
+        chosen = [d for d in datasets if d.cadence is per.cadence]
+        reports = input_mappings(p, source, load_plugins(), per, chosen)
+        print(f"映射报告 mapping report {p.id} {per.key}:")
+        print(render(reports) or "  (没有配置输入 no inputs configured)")
+        ok &= all(r.ok for r in reports)
+    return ok
 
 
 @app.command()
@@ -121,5 +152,27 @@ def schema(
     widths = [max(display_width(r[k]) for r in rows) for k in range(4)]
     for r in rows:
         print("  " + "  ".join(pad(cell, widths[k]) for k, cell in enumerate(r[:4])) + "  " + r[4])
+    for line in _accepted_lines(found[0], ds):
+        print(line)
     for rule in ds.checks:
         print(f"  规则 rule  {rule.describe()}")
+
+
+def _accepted_lines(source: Any, ds: Any) -> list[str]:
+    """Beside the output names, the raw headers the column mapping accepts, per
+    input (a header may add its unit: 金额（元） answers to 金额); input columns
+    that are no output field (三公's this_year feeds amount) are listed too, as
+    the names `columns:`, `fixed:` and `not_provided:` take."""
+    decls = [d for d in getattr(source, "inputs", ()) if not d.datasets or ds.id in d.datasets]
+    lines: list[str] = []
+    fields = {f.name for f in ds.fields}
+    for decl in decls:
+        lines.append(f"映射接受的表头 headers the mapping accepts (inputs.{decl.name}; columns:/fixed:/not_provided: 用左边的名称 take the names on the left):")
+        for name, aliases in decl.columns.items():
+            tag = "" if name in fields else "  (输入列，非输出字段 input column, not an output field)"
+            optional = "  [可缺 optional]" if name in decl.optional_columns else ""
+            lines.append(f"  {name} <- {' / '.join(dict.fromkeys([name, *aliases]))}{optional}{tag}")
+    if not decls:  # a dataset declared in YAML: each field's own name, its columns: and its title
+        lines.append("映射接受的表头 headers the mapping accepts:")
+        lines += [f"  {f.name} <- {' / '.join(dict.fromkeys([f.name, *f.aliases, f.title_zh]))}" for f in ds.fields if f.derive is None]
+    return lines

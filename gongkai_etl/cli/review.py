@@ -221,6 +221,8 @@ def _print_details(doc: dict[str, Any]) -> None:
         p(f"    行 rows  in {d.get('rows_in', 0):,}  out {d.get('rows_out', 0):,}  rejected {d.get('rejected', 0):,}")
         if d.get("rejects_file"):
             p(f"    拒绝行 rejects (private)  {d['rejects_file']}")
+        for jump in d.get("unit_jumps", []):
+            p(f"    单位跳变 unit jump  {jump}")
         p(f"    内容哈希 content hash  {d['content_hash']}")
         if d.get("version") is not None:
             p(f"    发布版本 published version  v{d['version']}")

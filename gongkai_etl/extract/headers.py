@@ -73,13 +73,18 @@ def combine_header_rows(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
     return variants
 
 
+def _wanted(header: str, wanted: set[str]) -> bool:
+    """``header`` is an expected name, as it stands or without its unit (金额（元） for 金额)."""
+    return header_key(header) in wanted or header_key(header_unit(header)[0]) in wanted
+
+
 def choose_names(variants: list[list[str]], expected: Iterable[str]) -> list[str]:
     """One name per column: the variant that matches an expected header, else the fullest."""
     wanted = {header_key(e) for e in expected}
     names: list[str] = []
     seen: dict[str, int] = {}
     for i, opts in enumerate(variants):
-        hit = next((o for o in opts if header_key(o) in wanted), None)
+        hit = next((o for o in opts if _wanted(o, wanted)), None)
         name = hit or (opts[1] if len(opts) > 1 else opts[0]) or f"column_{i + 1}"
         if name in seen:
             seen[name] += 1
@@ -112,7 +117,7 @@ def find_header(
             if start + depth > len(rows):
                 continue
             variants = combine_header_rows(rows[start : start + depth])
-            score = sum(1 for opts in variants if any(header_key(o) in wanted for o in opts))
+            score = sum(1 for opts in variants if any(_wanted(o, wanted) for o in opts))
             if score > best[0]:
                 best = (score, start, depth)
         if not wanted and best[0] >= 0:
@@ -166,12 +171,22 @@ def match_columns(
     by_key: dict[str, str] = {}
     for h in found:
         by_key.setdefault(header_key(h), h)
+    # A header that carries its unit (金额（元）) also answers to its bare name
+    # (金额): the unit is read from it separately (header_unit), never lost.
+    by_bare: dict[str, str] = {}
+    for h in found:
+        bare, unit = header_unit(h)
+        if unit is not None:
+            by_bare.setdefault(header_key(bare), h)
     result: dict[str, str] = {}
     missing: list[str] = []
     optional = set(optional)
     for name, aliases in declared.items():
         candidates = [mapping[name]] if name in mapping else [name, *aliases]
         hit = next((by_key[header_key(c)] for c in candidates if header_key(c) in by_key), None)
+        if hit is None:
+            bare_keys = (header_key(header_unit(c)[0]) for c in candidates)
+            hit = next((by_bare[k] for k in bare_keys if k in by_bare), None)
         if hit is None:
             if name not in optional:
                 missing.append(name)
@@ -188,12 +203,22 @@ _UNIT_WORDS = {"元", "千元", "万元", "亿元", "μg/m³", "µg/m³", "ug/m3
                "个", "平方米", "m²", "m2", "公顷", "平方公里", "km²", "米", "m", "公里", "km", "吨", "万吨", "盏", "家", "件", "次", "天"}
 
 
+_SAID_UNIT = re.compile(r"^(?P<name>.*?\S)\s*单位\s*[:：]\s*(?P<unit>\S{1,12})$")
+
+
 def header_unit(header: str) -> tuple[str, str | None]:
-    """(the header without its unit, the unit) for ``金额（元）`` -> (金额, 元); a
-    bracketed word that is no unit (``建设地点（街乡）``) stays in the name.
-    (Minimal version for ``etl inspect``; the units-from-headers work extends it
-    and keeps this signature.)"""
-    m = _HEADER_UNIT.match(header or "")
-    if m and m["name"].strip() and m["unit"].strip() in _UNIT_WORDS:
-        return m["name"].strip(), m["unit"].strip().replace("％", "%")
+    """(the header without its unit, the unit): ``金额（元）``, ``金额(元)``,
+    ``金额/元`` and ``金额 单位：元`` -> (金额, 元). Only a known unit word counts,
+    so a bracketed word that is no unit (``建设地点（街乡）``) or a two-row header
+    ``2016年/本年数`` stays in the name."""
+    text = header or ""
+    for pattern in (_HEADER_UNIT, _SAID_UNIT):
+        m = pattern.match(text)
+        if m and m["name"].strip() and m["unit"].strip() in _UNIT_WORDS:
+            return m["name"].strip(), m["unit"].strip().replace("％", "%")
+    # 金额/元, PM2.5/μg/m³: the unit is whatever follows the first slash that
+    # leaves a known unit word (a unit such as μg/m³ has a slash of its own).
+    for i, ch in enumerate(text):
+        if ch == "/" and text[:i].strip() and text[i + 1 :].strip() in _UNIT_WORDS:
+            return text[:i].strip(), text[i + 1 :].strip().replace("％", "%")
     return header, None

@@ -18,9 +18,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from gongkai_etl import values as nz
 from gongkai_etl.arrowtext import one_array
 from gongkai_etl.contracts import FILE_COLUMN, ROW_COLUMN
 from gongkai_etl.datasets import Dataset, Field
+from gongkai_etl.errors import ConfigError
 from gongkai_etl.normalize.columns import normalize_column
 from gongkai_etl.rejectset import LazyValues, Rejects
 
@@ -79,6 +81,19 @@ def source_unit(table: pa.Table, name: str) -> str | None:
     return meta.get(b"source_unit", b"").decode() or None
 
 
+def _check_label(table: pa.Table, f: Field) -> None:
+    """A header's label unit (户, 人, %) must be the field's unit when the field
+    has one: 人 is no 户, and no table converts one into the other."""
+    meta = table.schema.field(f.name).metadata or {}
+    label = meta.get(b"header_unit", b"").decode()
+    if label and f.unit and not nz.same_unit(label, f.unit):
+        raise ConfigError(
+            f"表头单位 {label} 与字段单位 {f.unit} 不同，且无法换算 "
+            f"(the header's unit {label} is not the field's unit {f.unit} and cannot be converted)",
+            field=f.name,
+        )
+
+
 def normalize_table(table: pa.Table, dataset: Dataset) -> Normalized:
     """Type every declared field of ``table``; a missing field is all null."""
     n = table.num_rows
@@ -93,6 +108,7 @@ def normalize_table(table: pa.Table, dataset: Dataset) -> Normalized:
             continue
         raw = table.column(f.name)
         unit = source_unit(table, f.name)
+        _check_label(table, f)
         arr = one_array(raw)
         distinct = _distinct(arr, f, unit)
         if distinct is not None:

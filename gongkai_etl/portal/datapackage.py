@@ -30,6 +30,24 @@ TABULAR = ("csv", "parquet")
 LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/", "title": "Creative Commons Attribution 4.0"}
 
 
+def marked_schema(schema: dict[str, Any], provenance: dict[str, Any]) -> dict[str, Any]:
+    """The Table Schema with each field the source did not give marked:
+    ``"gongkai:notProvided": true`` (published as null because the department
+    does not keep it) or ``"gongkai:constant"`` (one ``fixed:`` value for every
+    row), so no one reads them as measured data."""
+    absent = set(provenance.get("not_provided", ()))
+    constants = provenance.get("constants", {})
+    fields = []
+    for f in schema["fields"]:
+        f = dict(f)
+        if f["name"] in absent:
+            f["gongkai:notProvided"] = True
+        if f["name"] in constants:
+            f["gongkai:constant"] = constants[f["name"]]
+        fields.append(f)
+    return {**schema, "fields": fields}
+
+
 def build_datapackage(ledger: Ledger, dataset: Dataset, changes: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """``changes``: the changelog manifest (period -> counts and files), if any."""
 
@@ -75,8 +93,15 @@ def build_datapackage(ledger: Ledger, dataset: Dataset, changes: dict[str, dict[
             if fmt == "csv":
                 res["encoding"] = "utf-8-sig"
                 res["dialect"] = {"delimiter": ",", "header": True}
+            prov = info.get("provenance") or {}
             if fmt in TABULAR:
-                res["schema"] = schema
+                res["schema"] = marked_schema(schema, prov) if prov else schema
+            if prov.get("unit_conversions"):
+                res["gongkai:unitConversions"] = prov["unit_conversions"]
+            if prov.get("constants"):
+                res["gongkai:constants"] = prov["constants"]
+            if prov.get("not_provided"):
+                res["gongkai:notProvided"] = prov["not_provided"]
             else:  # a validator counts "rows" of a table only; a file's rows are an extension here
                 res["data_rows"] = res.pop("rows")
             counts = info.get("changes") or (

@@ -119,10 +119,16 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
-def _schema_rows(dataset: Dataset) -> list[dict[str, Any]]:
+def _schema_rows(dataset: Dataset, provenance: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """``provenance``: of the latest period (datapackage.json's marks), shown beside each field."""
+    prov = provenance or {}
     rows = []
     for f in dataset.fields:
         notes = []
+        if f.name in prov.get("not_provided", ()):
+            notes.append("来源未提供 / not provided by the source")
+        if f.name in prov.get("constants", {}):
+            notes.append(f"固定值 / constant: {prov['constants'][f.name]}")
         if f.enum:
             notes.append("取值 " + " / ".join(f.enum))
         if f.minimum is not None:
@@ -342,7 +348,7 @@ def render_dataset(out_dir: Path, view: DatasetView, *, base_url: str = "") -> s
         periods=periods,
         latest=view.latest,
         status=view.status,
-        schema=_schema_rows(ds),
+        schema=_schema_rows(ds, next((i["provenance"] for i in view.latest.files.values() if i.get("provenance")), None)),
         chart=chart,
         y_title=y_title,
         points=view.points,

@@ -63,6 +63,8 @@ def hold_for_review(
             "rows_out": outcomes[ds].rows_out,
             "rejected": outcomes[ds].rejected,
             "rejects_file": outcomes[ds].rejects_file,
+            # why a unit_jumps: warn run held the period, for `etl review show`
+            **({"unit_jumps": outcomes[ds].unit_jumps} if outcomes[ds].unit_jumps else {}),
         }
         for ds in changed
     }

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from gongkai_etl import values as nz
 from gongkai_etl.contracts import (
     FILE_COLUMN,
     ROW_COLUMN,
@@ -24,7 +25,7 @@ from gongkai_etl.contracts import (
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import InputError
 from gongkai_etl.extract.archive import archive_input
-from gongkai_etl.extract.headers import match_columns
+from gongkai_etl.extract.mapping import InputMapping, column_units, map_input, render
 from gongkai_etl.extract.http_options import OUTPUT_DIR_OPTION
 from gongkai_etl.files import failpoint
 from gongkai_etl.home import Home
@@ -32,6 +33,7 @@ from gongkai_etl.ledger import Ledger
 from gongkai_etl.periods import Period
 from gongkai_etl.plugins import Registry
 from gongkai_etl.reshape import reshape_input
+from gongkai_etl.run.mapping_report import expected_headers, input_mappings, optional_fields
 from gongkai_etl.spec import Pipeline
 
 _ARCHIVER: ThreadPoolExecutor | None = None
@@ -62,6 +64,10 @@ class RunContext:
     _warnings_from: list[list[str]] = field(default_factory=list)
     _archiving: dict[str, Future[tuple[str, Path]]] = field(default_factory=dict)
     _raw_read: list[RawTable] = field(default_factory=list)
+    #: (input, declared column) -> the unit its header carried (in the file read last)
+    _header_units: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: the mapping report of every input read so far (run report, datapackage.json)
+    mappings: list[InputMapping] = field(default_factory=list)
 
     def settle_inputs(self) -> None:
         """Wait for the raw inputs being archived; their sha256 into ``input_hashes``.
@@ -124,8 +130,15 @@ class RunContext:
         return bool(self.locations(input_name, period=period))
 
     def source_unit(self, input_name: str, column: str) -> str | None:
+        """The pipeline's ``units:`` for the column, else a convertible unit its
+        header carried in the file read last (金额（元） -> 元)."""
         spec = self.pipeline.inputs.get(input_name)
-        return spec.units.get(column) if spec else None
+        if spec is None:
+            return None
+        if column in spec.units:
+            return spec.units[column]
+        unit = self._header_units.get((input_name, column))
+        return unit if unit is not None and nz.is_convertible_unit(unit) else None
 
     def published(self, dataset: str, period: Period) -> pa.Table | None:
         return read_published(self.home, self.ledger, dataset, period)
@@ -160,10 +173,7 @@ class RunContext:
             # conditional-request cache (ETag / Last-Modified) beside the archive.
             options[OUTPUT_DIR_OPTION] = str(self.home.out)
         failpoint("extract:after-archive")
-        expected: list[str] = []
-        if decl:
-            for name, aliases in decl.columns.items():
-                expected += [spec.columns.get(name, name), *aliases]
+        expected = expected_headers(decl, spec.columns) if decl else []
         raw = reader.read(location, options, expected=expected)
         if spec.url is not None and raw.sha256:
             self.input_hashes[raw.location] = raw.sha256
@@ -176,26 +186,35 @@ class RunContext:
         if decl is None:
             self._finished_reading(raw, -1)  # (a streaming reader's later exclusions are not counted)
             return raw
-        fixed = {k: v for k, v in spec.fixed.items()}
-        found = list(raw.columns)
-        declared = {k: v for k, v in decl.columns.items() if k not in fixed}
-        mapping, missing, unexpected = match_columns(found, declared, spec.columns, decl.optional_columns)
-        if missing and not found:  # an empty JSON list: no records, so no columns either
+        # not_provided: fields the department does not keep, published as null
+        # (gongkai_etl.pipeline_check allowed them only where a dataset marks the field optional).
+        fixed = {**{k: None for k in spec.not_provided if k in decl.columns}, **spec.fixed}
+        report = map_input(input_name, raw.location, list(raw.columns), decl, spec, optional_fields(self.datasets))
+        mapping, missing = report.mapped, report.missing
+        if missing and not report.found:  # an empty JSON list: no records, so no columns either
             if not allow_empty:
                 raise InputError(_NO_ROWS, file=raw.location)
-            raw = RawTable(location=raw.location, columns=list(declared), batches=[], sha256=raw.sha256, meta=raw.meta)
+            declared = [k for k in decl.columns if k not in fixed]
+            raw = RawTable(location=raw.location, columns=declared, batches=[], sha256=raw.sha256, meta=raw.meta)
             mapping, missing = {name: name for name in declared}, []
         if missing:
+            others = [m for m in input_mappings(self.pipeline, self.source, self.registry, period or self.period, self.datasets)
+                      if (m.input, m.location) != (input_name, raw.location)]
             raise InputError(
-                "缺少必需的列 (missing required columns): "
-                + ", ".join(f"{m} (接受 accepted: {' / '.join([spec.columns.get(m, m), *decl.columns[m]][:4])})" for m in missing)
-                + f"; 文件中的列 (found): {', '.join(found)}"
-                + (f"; 未识别的列 (unexpected): {', '.join(unexpected)}" if unexpected else "")
-                + f"; map them under inputs.{input_name}.columns",
+                "缺少必需的列 (missing required columns): " + ", ".join(missing)
+                + "\n映射报告，全部输入 (mapping report, every input):\n" + render([report, *others]),
                 file=raw.location,
             )
+        units, labels = column_units(report, spec)
+        # Each file of a glob input says its own units: none may outlive the file that said it.
+        for key in [k for k in self._header_units if k[0] == input_name]:
+            del self._header_units[key]
+        for name, unit in report.header_units.items():
+            self._header_units[(input_name, name)] = unit
+        self.mappings.append(report)
         return _renamed(
-            raw, mapping, fixed, self.period, on_done=self._finished_reading, allow_empty=allow_empty, units=spec.units
+            raw, mapping, fixed, self.period, on_done=self._finished_reading, allow_empty=allow_empty, units=units,
+            labels=labels,
         )
 
     def _finished_reading(self, raw: RawTable, rows: int) -> None:
@@ -258,6 +277,7 @@ def _renamed(
     on_done: Callable[[RawTable, int], None] | None = None,
     allow_empty: bool = True,
     units: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> RawTable:
     """Select and rename the mapped columns; add fixed values and ``_file``.
 
@@ -266,11 +286,19 @@ def _renamed(
     A column the pipeline gives a unit for (``inputs.<name>.units``) carries it
     as Arrow field metadata ``source_unit``, so the conversion follows that
     column of that input only, through whatever tables the source builds.
+    ``labels``: units a header carries that are labels, not scales (户, %), as
+    metadata ``header_unit``: checked against the field's unit, never converted.
     """
     names = list(mapping) + [k for k in fixed if k not in mapping]
     location = raw.location
     units = units or {}
-    fields = [pa.field(n, pa.string(), metadata={"source_unit": units[n]} if n in units else None) for n in names]
+    labels = labels or {}
+
+    def meta(n: str) -> dict[str, str] | None:
+        out = ({"source_unit": units[n]} if n in units else {}) | ({"header_unit": labels[n]} if n in labels else {})
+        return out or None
+
+    fields = [pa.field(n, pa.string(), metadata=meta(n)) for n in names]
 
     def batches() -> Iterator[pa.RecordBatch]:
         rows = 0

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ExitCode, GongkaiError, PublishError, WaitingForReview
+from gongkai_etl.extract.mapping import as_dict
 from gongkai_etl.files import environment_error, failpoint, is_environment_failure
 from gongkai_etl.ledger import Ledger
 from gongkai_etl.normalize import derive as derive_stage
@@ -51,6 +52,7 @@ from gongkai_etl.review import hold_for_review
 from gongkai_etl.review.approve import show_record_timeliness
 from gongkai_etl.run.context import RunContext
 from gongkai_etl.run.due import input_fingerprint, record_input_check
+from gongkai_etl.run.mapping_report import provenance, provenance_notes
 from gongkai_etl.run.read_ahead import read_ahead, timed
 from gongkai_etl.schedule.timeliness import assess_version
 from gongkai_etl.spec import Pipeline
@@ -282,6 +284,14 @@ class Runner:
 
     def _finish(self, ctx: RunContext, period: Period, contexts: dict[str, StageContext]) -> dict[str, StagedVersion]:
         ctx.settle_inputs()
+        mapping = getattr(self.reporter, "mapping", None)
+        if callable(mapping):  # every input's mapping report, for the JSON log
+            for report in ctx.mappings:
+                mapping(period=period.key, **as_dict(report))
+        for sc in contexts.values():  # conversions, constants and absent fields: in the report and datapackage.json
+            sc.provenance = provenance(ctx.mappings, self.pipeline, self.source, sc.dataset, period)
+            for note in provenance_notes(sc.provenance, sc.dataset.id):
+                self.reporter.note(note, period=period.key, dataset=sc.dataset.id)
         staged = finish_period(
             self.home, contexts, max_reject_ratio=self.pipeline.max_reject_ratio,
             reject_ratios=self.pipeline.reject_ratios,
@@ -304,7 +314,10 @@ class Runner:
         ledger: Ledger,
     ) -> None:
         """Publish each staged dataset (or hold them all for review)."""
-        if self.review_required():
+        jumps = [message for out in outcomes.values() for message in out.unit_jumps]
+        for message in jumps:  # unit_jumps: warn holds the period until a person looks
+            self.reporter.warn(f"{message}; 已暂缓发布，等待审查 (held for review)", period=period.key)
+        if jumps or self.review_required():
             hold_for_review(
                 self.home, ledger, self.pipeline, self.run_id, period, staged, outcomes, self.reporter, inputs=ctx.input_hashes
             )

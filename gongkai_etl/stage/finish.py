@@ -67,6 +67,8 @@ def finish_period(
             digest = getattr(session, "sha256", None)
             if digest:
                 files_info[rel]["sha256"] = digest
+            if r.provenance:
+                files_info[rel]["provenance"] = r.provenance
         sv = StagedVersion(ds_id, r.period.key, r.stage_dir, r.outcome.rows_out, files_info, input_hash,
                            {"rows_in": r.outcome.rows_in, "rejected": r.outcome.rejected})
         staged[ds_id] = finish_stage(sv)
