@@ -356,7 +356,7 @@ def _numbered(
     with pa.OSFile(str(path)) as source:
         if meta is not None:
             size = path.stat().st_size
-            meta["bytes_read"] = lambda: size if source.closed else source.tell()
+            meta["bytes_read"] = lambda: _position(source, size)
         reader = pacsv.open_csv(source, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
         for batch in _joined(reader, per_batch):
             n = batch.num_rows
@@ -437,3 +437,12 @@ def _check_totals(batch: pa.RecordBatch, found: dict[int, list[str | None]], tot
         start = pos + 1
     if start < batch.num_rows:
         totals.add_batch(batch.slice(start))
+
+
+def _position(source: pa.OSFile, size: int) -> int:
+    """How far the parser has read; the file may close between the check and
+    the tell (the progress display asks from another thread), which is then the end."""
+    try:
+        return size if source.closed else source.tell()
+    except (pa.ArrowInvalid, ValueError, OSError):
+        return size
