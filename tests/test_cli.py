@@ -160,3 +160,12 @@ def test_an_error_message_shows_a_long_value_cut_short(project: Path, etl) -> No
     assert result.returncode == 2
     line = _one_error_line(result)
     assert "review" in line and len(line) < 600, len(line)
+
+
+def test_plugins_options_lists_each_option_with_type_default_and_meaning() -> None:
+    result = run_etl("plugins", "--options", "ppp")
+    assert result.returncode == 0, result.stderr
+    assert "project_id_pattern (str, default CY-PPP-\\d{4}-\\d{3}): 项目编号的格式" in result.stdout
+    assert "notice_working_days (int, default 5):" in result.stdout
+    unknown = run_etl("plugins", "--options", "pp")
+    assert unknown.returncode == 2 and "'ppp'" in unknown.stderr
