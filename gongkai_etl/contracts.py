@@ -225,6 +225,12 @@ class SourceContext(Protocol):
         """Salt for hashed keys, from configuration (never committed)."""
         ...
 
+    def warn(self, message: str) -> None:
+        """Say something in the run report (console, log, report) that is not a reject: a
+        value published as the rules say but worth a reader's attention (an AQI capped at
+        the table's top). The row is still published; say which row and why."""
+        ...
+
 
 class Source:
     """Base class of domain sources. Subclass it and return an instance from
