@@ -5,6 +5,7 @@ pattern is a source option (issue 16 item 4). Hand-made workbooks only."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -14,7 +15,7 @@ HEADER = ["科目编码", "项目", "本年预算数", "上年预算数"]
 ITEMS = [["30212", "因公出国（境）费", 10, 8], ["30217", "公务接待费", 5, 6]]
 
 
-def _workbook(path: Path, extra_header: list[str] = (), extra: list[str] = ()) -> None:
+def _workbook(path: Path, extra_header: Sequence[str] = (), extra: Sequence[str] = ()) -> None:
     """A bare table: a header row and item rows, no title block; nothing in its name."""
     wb = openpyxl.Workbook()
     ws = wb.active
