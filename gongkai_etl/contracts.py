@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +34,34 @@ FILE_COLUMN = "_file"
 
 @dataclass(frozen=True)
 class Option:
-    """One option a source accepts under ``source.options`` in pipeline YAML."""
+    """One option a source accepts under ``source.options`` in pipeline YAML.
+
+    Local conventions of a department (ID patterns, file-name patterns, station
+    lists) belong here rather than in code, so a pipeline can change them and
+    ``etl plugins --options SOURCE`` documents them. ``check`` returns an error
+    text for a value of the right type that is still unusable (a regex that
+    does not compile), so ``etl validate`` refuses it before any run.
+    """
 
     type: type
     default: Any = None
     help: str = ""
+    check: Callable[[Any], str | None] | None = None
+
+    def describe(self, name: str) -> str:
+        """``name (type, default ...): help`` on one line, for listings and errors."""
+        # A string default is shown as typed in YAML (a regex's backslashes single).
+        shown = self.default if isinstance(self.default, str) and self.default else repr(self.default)
+        return f"{name} ({self.type.__name__}, default {shown}): {self.help}"
+
+
+def regex_error(value: Any) -> str | None:
+    """Why ``value`` is not a usable regular expression, or None (an ``Option.check``)."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"不是有效的正则表达式 (not a valid regular expression: {exc})"
+    return None
 
 
 @dataclass(frozen=True)
@@ -202,6 +226,12 @@ class SourceContext(Protocol):
     @property
     def salt(self) -> str | None:
         """Salt for hashed keys, from configuration (never committed)."""
+        ...
+
+    def warn(self, message: str) -> None:
+        """Say something in the run report (console, log, report) that is not a reject: a
+        value published as the rules say but worth a reader's attention (an AQI capped at
+        the table's top). The row is still published; say which row and why."""
         ...
 
 

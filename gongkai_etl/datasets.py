@@ -61,6 +61,10 @@ class Field:
     aliases: tuple[str, ...] = ()
     #: How a source computes the field instead of reading it (YAML ``derive:``).
     derive: Derivation | None = None
+    #: Where a missing required value can come from, added to the "required field is
+    #: missing" reject (e.g. a file-name pattern, a column or ``fixed:``), so the reader
+    #: of the rejects file knows the fix.
+    missing_hint: str = ""
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:

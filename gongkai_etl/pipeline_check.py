@@ -52,9 +52,19 @@ def check_pipeline(pipeline: Pipeline, registry: Registry | None = None) -> tupl
     for key, value in pipeline.source_options.items():
         opt = source.options.get(key)
         if opt is None:
-            raise ConfigError(f"source.options.{key}: {unknown_name('选项 option', key, source.options)}", file=file)
+            # The error is the options' documentation too: each with its type,
+            # default and meaning, so the fix needs no other page.
+            listed = "".join(f"\n  {o.describe(n)}" for n, o in source.options.items())
+            raise ConfigError(
+                f"source.options.{key}: {unknown_name('选项 option', key, source.options)}"
+                f"\n数据源 {source.name} 的选项 (options of source {source.name}):{listed or ' none'}",
+                file=file,
+            )
         if not isinstance(value, opt.type) or (isinstance(value, bool) and opt.type is not bool):
             raise ConfigError(f"source.options.{key}: expected {opt.type.__name__}, got {value!r}", file=file)
+        problem = opt.check(value) if opt.check else None
+        if problem:
+            raise ConfigError(f"source.options.{key}: {problem}; got {value!r}", file=file)
     for i, fmt in enumerate(pipeline.formats):
         if fmt not in registry.writers:
             raise ConfigError(f"output.formats[{i}]: {unknown_name('格式 format', fmt, registry.writers)}", file=file)

@@ -158,8 +158,10 @@ DAILY = Dataset(
         "与日最大 8 小时滑动平均，各项分指数 IAQI、AQI、首要污染物（AQI>50 时，并列时以逗号分隔）、级别、类别与颜色。"
         "24 小时平均需至少 20 个有效小时值；8 小时滑动平均需至少 6 个有效小时，日最大 8 小时需至少 14 个有效窗口 (08:00-24:00)。"
         "任一项无效时当日无 AQI，但仍发布该日记录。被拒绝的小时数据按缺测处理。"
+        "浓度超出分级表上限的污染物列于 above_table（分指数按 500 封顶）；无 AQI 的日期在 no_aqi_reason 中说明哪项有效小时不足。"
         " Daily AQI by HJ 633 (exact, rounded up) from the valid hourly rows; days without a valid AQI are published "
-        "with null AQI. hours_* count valid hours, o3_8h_windows valid 8 h windows."
+        "with null AQI and no_aqi_reason. hours_* count valid hours, o3_8h_windows valid 8 h windows; above_table "
+        "lists pollutants above the table's top (IAQI capped at 500)."
     ),
     publisher=PUBLISHER,
     domain=DOMAIN,
@@ -194,6 +196,10 @@ DAILY = Dataset(
           for f, t in (("hours_so2", "SO2"), ("hours_no2", "NO2"), ("hours_pm10", "PM10"), ("hours_pm2_5", "PM2.5"),
                        ("hours_co", "CO"), ("hours_o3", "O3"))),
         Field("o3_8h_windows", "O3 有效8小时窗口数", type="integer", minimum=0, maximum=17, title_en="valid O3 8 h windows"),
+        Field("above_table", "超出分级表上限的污染物", title_en="pollutants above the HJ 633 table's top, comma-joined",
+              description="浓度高于 HJ 633 分级表最高浓度限值的污染物（其分指数按 500 封顶，O3 8小时改用 1小时分指数）"),
+        Field("no_aqi_reason", "无AQI原因", title_en="why the day has no AQI",
+              description="当日无 AQI 时，列出有效小时数（或有效 8 小时窗口数）不足的项目：实有/需要"),
     ),
 )
 
@@ -315,6 +321,7 @@ class AirQualitySource(Source):
                 for day in days
             ]
         if DAILY.id in wanted:
+            _warn_above_table(ctx, results)
             yield Batch(DAILY.id, _daily_table(ctx.period.key, codes, results))
         if MONTHLY.id in wanted:
             district = [
@@ -500,9 +507,23 @@ def _daily_table(period: str, codes: dict[str, str | None], results: dict[str, l
             row.update(
                 aqi=r.aqi, primary_pollutant=r.primary, exceeding_pollutants=",".join(r.exceeding) or None,
                 level=r.grade, category=r.category, colour=r.colour, standard=r.standard,
+                above_table=",".join(r.above_table) or None, no_aqi_reason=r.no_aqi_reason,
             )
             rows.append(row)
     return _rows_table(rows, DAILY)
+
+
+def _warn_above_table(ctx: SourceContext, results: dict[str, list[aqi.DailyResult]]) -> None:
+    """A run-report line per station day above the HJ 633 table: its AQI is capped at 500,
+    which a reader of the number alone would not know."""
+    for station, days in results.items():
+        for r in days:
+            for name in r.above_table:
+                key = next(k for k, v in aqi.DISPLAY_NAMES.items() if v == name)
+                ctx.warn(
+                    f"{DAILY.id} {station} {r.day.isoformat()} {name} = {r.reported[key]}：超出 HJ 633 分级表上限，"
+                    f"分指数按 500 封顶 (above the HJ 633 table's top; IAQI capped at 500)"
+                )
 
 
 def _rows_table(rows: list[dict[str, Any]], dataset: Dataset) -> pa.Table:

@@ -273,6 +273,12 @@ class DailyResult:
     primary: str | None  # display names comma-joined; only when AQI > 50
     exceeding: tuple[str, ...]  # display names of IAQI > 100
     level: Level | None
+    #: Display names whose reported concentration is above the top of the HJ 633 column
+    #: (IAQI capped at 500, or O3 8 h replaced by the 1 h IAQI): published, but said out loud.
+    above_table: tuple[str, ...] = ()
+    #: Why a day has no AQI: each statistic that lacked valid hours (or windows), with the
+    #: count found and the count needed. None on a day with an AQI.
+    no_aqi_reason: str | None = None
 
     @property
     def valid(self) -> Mapping[str, bool]:
@@ -361,6 +367,7 @@ def daily_aqi(
     # Exceeding is a per-pollutant fact, so it is kept even on a day without a valid AQI.
     exceeding = tuple(DISPLAY_NAMES[k] for k, v in present.items() if v > 100)
 
+    needed = {k: min_hours_24h for k in _MEAN_FIELDS} | {"O3_1h": min_hours_o3_1h, "O3_8h": min_o3_8h_windows}
     return DailyResult(
         day=day,
         standard=standard.version,
@@ -372,7 +379,27 @@ def daily_aqi(
         primary=primary,
         exceeding=exceeding,
         level=None if aqi is None else level(aqi),
+        above_table=above_table(reported, standard),
+        no_aqi_reason=None if aqi is not None else no_aqi_reason([k for k in used if k not in present], counts, needed),
     )
+
+
+def above_table(reported: Mapping[str, Decimal | None], standard: Standard) -> tuple[str, ...]:
+    """Display names whose reported value is above the top concentration of its HJ 633 column."""
+    return tuple(
+        DISPLAY_NAMES[k] for k, v in reported.items()
+        if v is not None and k in standard.breakpoints and Fraction(v) > standard.breakpoints[k][-1][0]
+    )
+
+
+def no_aqi_reason(missing: Iterable[str], counts: Mapping[str, int], needed: Mapping[str, int]) -> str:
+    """``PM2.5 有效小时 12/20`` per statistic without a valid value, Chinese then English."""
+    zh, en = [], []
+    for k in missing:
+        what_zh, what_en = ("有效8小时窗口", "valid 8 h windows") if k == "O3_8h" else ("有效小时", "valid hours")
+        zh.append(f"{DISPLAY_NAMES[k]} {what_zh} {counts[k]}/{needed[k]}")
+        en.append(f"{DISPLAY_NAMES[k]} {counts[k]} of {needed[k]} {what_en}")
+    return f"{'；'.join(zh)} ({'; '.join(en)})"
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from gongkai_etl.contracts import (
     Reject,
     Source,
     SourceContext,
+    regex_error,
 )
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.divisions import division_codes
@@ -96,7 +97,11 @@ DOC_TYPE_ALIASES = {
 }
 
 PERIOD = period_field(Cadence.MONTHLY)
-PROJECT_ID = Field("project_id", "项目编号", required=True, pattern=r"CY-PPP-\d{4}-\d{3}", title_en="project id")
+#: The district's own numbering; a local convention, so a pipeline option
+#: (``project_id_pattern``) checked by the source rather than a fixed field pattern.
+PROJECT_ID_PATTERN = r"CY-PPP-\d{4}-\d{3}"
+PROJECT_ID = Field("project_id", "项目编号", required=True, title_en="project id",
+                   description="格式由 source.options.project_id_pattern 规定 (format set by that option)")
 
 
 def _money(name: str, title: str, title_en: str, *, required: bool = False, minimum: float | None = 0) -> Field:
@@ -318,6 +323,10 @@ class PppSource(Source):
         "notice_working_days": Option(int, 5, "预中标/成交结果最短公示工作日数 (minimum notice, working days)"),
         "contract_working_days": Option(int, 2, "项目合同签订后公开期限 (working days to publish a signed contract)"),
         "history_months": Option(int, 36, "顺序检查回看的已发布月份数 (published months the order check looks back)"),
+        "project_id_pattern": Option(
+            str, PROJECT_ID_PATTERN, "项目编号的格式，正则表达式，整串匹配 (project ID format, a regex the whole ID must match)",
+            check=regex_error,
+        ),
     }
 
     def extract(self, ctx: SourceContext) -> Iterator[Batch]:
@@ -336,16 +345,17 @@ class PppSource(Source):
 
     def check(self, ctx: SourceContext, dataset: Dataset, table: pa.Table) -> Iterable[Reject]:
         settings = _settings(ctx)
+        ids = ppp_checks.check_project_ids(table, settings.project_id_pattern)
         if dataset.id == "ppp_project":
-            return ppp_checks.check_projects(table)
+            return [*ids, *ppp_checks.check_projects(table)]
         known = set(_total_investment(ctx))
         if dataset.id == "ppp_contribution":
-            return ppp_checks.check_contributions(ctx, table, known)
+            return [*ids, *ppp_checks.check_contributions(ctx, table, known)]
         if dataset.id == "ppp_progress":
-            return ppp_checks.check_progress(ctx, dataset, table, known, settings)
+            return [*ids, *ppp_checks.check_progress(ctx, dataset, table, known, settings)]
         if dataset.id == "ppp_procurement_doc":
-            return ppp_checks.check_documents(ctx, table, known, settings)
-        return ()
+            return [*ids, *ppp_checks.check_documents(ctx, table, known, settings)]
+        return ids
 
     def derive(self, ctx: SourceContext, dataset: Dataset, table: pa.Table) -> pa.Table:
         if table.num_rows == 0:
@@ -460,6 +470,7 @@ def _settings(ctx: SourceContext) -> ppp_checks.Settings:
         notice_days=int(opts.get("notice_working_days", 5)),
         contract_days=int(opts.get("contract_working_days", 2)),
         history_months=int(opts.get("history_months", 36)),
+        project_id_pattern=str(opts.get("project_id_pattern") or PROJECT_ID_PATTERN),
         calendar=WorkCalendar.load(ctx.pipeline_dir),
     )
     ctx.cache["settings"] = settings

@@ -41,6 +41,7 @@ class Settings:
     contract_days: int
     history_months: int
     calendar: WorkCalendar
+    project_id_pattern: str = r"CY-PPP-\d{4}-\d{3}"
 
     def rank(self, doc_type: str | None) -> int | None:
         return self.order.index(doc_type) if doc_type in self.order else None
@@ -75,6 +76,21 @@ def _unknown_projects(r: _Rows, known: set[str]) -> None:
     for i, pid in enumerate(r.col("project_id")):
         if pid is not None and pid not in known:
             r.reject(i, "project_id", pid, "项目编号不在本期项目库中 (project_id not in this period's project list)")
+
+
+def check_project_ids(table: pa.Table, pattern: str) -> list[Reject]:
+    """Project IDs in the district's numbering (``source.options.project_id_pattern``);
+    the message names the option, since another district's IDs are not an error of the data."""
+    r = _Rows(table)
+    compiled = re.compile(pattern)
+    for i, pid in enumerate(r.col("project_id")):
+        if pid is not None and not compiled.fullmatch(str(pid)):
+            r.reject(
+                i, "project_id", pid,
+                f"项目编号格式不符 {pattern}；如本地编号不同，请在管道中设置 source.options.project_id_pattern "
+                f"(project_id does not match {pattern}; set source.options.project_id_pattern if your IDs differ)",
+            )
+    return r.out
 
 
 # --- ppp_project -----------------------------------------------------------------

@@ -21,6 +21,11 @@ date; every row of the file carries it as ``approval_date`` and is due 20 calend
 accounts, months apart, each keep their own deadline. A file without the line leaves the date
 empty: ``etl status`` counts such rows "without a date".
 
+Unit code, unit name and 预算/决算: a column of the file or the input's ``fixed:`` (``dept_code``,
+``dept_name``, ``version``) first, then the title rows, then the file name, read with
+``source.options.file_name_pattern`` (a regex with groups ``code``, ``name`` or ``rest``,
+``version``); a row still without one is rejected naming these places.
+
 Reading several files per input: an input's ``path`` may be a glob (``{year}/*.xlsx``); every
 matching file is read through the engine's own reader (archive, column mapping, fixed values).
 Units: the ``单位：元`` line above the header is detected per file; a pipeline's ``units:`` for
@@ -57,6 +62,7 @@ from gongkai_etl.contracts import (
     Reject,
     Source,
     SourceContext,
+    regex_error,
 )
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.errors import InputError, NormalizeError
@@ -151,10 +157,15 @@ def _clean_code(value: Any) -> str | None:
 # --- datasets -----------------------------------------------------------------------------
 
 PERIOD = period_field(Cadence.YEARLY, title_zh="年度", title_en="fiscal year")
-DEPT_CODE = Field("dept_code", "单位编码", required=True, pattern=r"\d{3,12}", title_en="budget unit code")
-DEPT_NAME = Field("dept_name", "单位名称", required=True, title_en="budget unit")
+#: Where the unit code, unit name and 预算/决算 can come from, said in their reject.
+_FROM = ("可来自表头、文件名（source.options.file_name_pattern）、列（inputs.<input>.columns.{col}）或 fixed: "
+         "(it can come from the title rows, the file name (source.options.file_name_pattern), a column "
+         "(inputs.<input>.columns.{col}) or inputs.<input>.fixed.{col})")
+DEPT_CODE = Field("dept_code", "单位编码", required=True, pattern=r"\d{3,12}", title_en="budget unit code",
+                  missing_hint=_FROM.format(col="dept_code"))
+DEPT_NAME = Field("dept_name", "单位名称", required=True, title_en="budget unit", missing_hint=_FROM.format(col="dept_name"))
 VERSION = Field("version", "预决算", required=True, enum=VERSIONS, title_en="budget or final accounts",
-                description="预算 budget; 决算 final accounts")
+                description="预算 budget; 决算 final accounts", missing_hint=_FROM.format(col="version"))
 APPROVAL = Field(
     "approval_date", "批复日期", type="date", title_en="approved on",
     description="财政部门批复该单位预算或决算的日期（报表表头“批复日期：”）；应在批复后20日内公开（预算法第十四条）",
@@ -250,8 +261,13 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "change_reason": ("增减原因说明", "增减原因", "变动原因", "增减变化原因"),
     "quantity": ("实物量/数量", "数量", "团组/车辆/批次数"),
     "persons": ("实物量/人次", "人次", "人次数"),
+    # Metadata usually in the title rows or the file name; a file (or a pipeline's
+    # ``fixed:``) may give it instead, and a value given so wins over both.
+    "dept_code": ("单位编码", "单位代码", "部门编码", "预算单位编码"),
+    "dept_name": ("单位名称", "部门名称", "预算单位名称"),
+    "version": ("预决算", "预算/决算", "预算或决算"),
 }
-_OPTIONAL = ("econ_code", "change_reason", "quantity", "persons")
+_OPTIONAL = ("econ_code", "change_reason", "quantity", "persons", "dept_code", "dept_name", "version")
 AMOUNT_COLUMNS = ("this_year", "prior_year")
 
 _TITLE = re.compile(
@@ -260,7 +276,11 @@ _TITLE = re.compile(
 _UNIT = re.compile(r"单位\s*[:：]\s*(亿元|千元|万元|元)")
 _DEPT_CODE = re.compile(r"(?:单位|部门)(?:编码|代码)\s*[:：]\s*([0-9]{3,12})")
 _APPROVAL = re.compile(r"批复(?:日期|时间)\s*[:：]\s*((?:19|20)\d{2}\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}\s*日?)")
-_FILE_NAME = re.compile(r"^(?P<code>[0-9]{3,12})?[_\-\s]*(?P<rest>.*)$")
+#: Default of ``source.options.file_name_pattern``: the names departments send, such as
+#: ``108001_朝阳区教育委员会_2016年三公经费预算.xlsx``. Groups: ``code`` (unit code),
+#: ``name`` (unit name) or ``rest`` (the name is its first part without digits), ``version``
+#: (预算/决算; else the first 预算 or 决算 in the name).
+FILE_NAME_PATTERN = r"^(?P<code>[0-9]{3,12})?[_\-\s]*(?P<rest>.*)$"
 
 
 @dataclass
@@ -298,6 +318,13 @@ class PublicExpenditureSource(Source):
     options = {
         "check_prior_year": Option(
             bool, True, "上年数须与已公开的上年本年数一致 (prior-year amounts must equal last year's published amounts)"
+        ),
+        "file_name_pattern": Option(
+            str, FILE_NAME_PATTERN,
+            "文件名中的单位编码、单位名称、预决算，正则表达式，命名组 code、name（或 rest）、version；表头或列/fixed: 优先 "
+            "(regex for the unit code, name and 预算/决算 in a file name, groups code, name or rest, version; the title "
+            "rows and a column or fixed: win)",
+            check=regex_error,
         ),
     }
 
@@ -517,7 +544,8 @@ def _read_submission(ctx: SourceContext, input_name: str, path: str) -> list[dic
     # Everything above the data: the reader's header detection may count the 单位 line as a
     # first header row when that scores as well as the real two-row header.
     above_data = int(raw.meta.get("header_row") or 1) - 1 + int(raw.meta.get("header_depth") or 1)
-    head = _parse_header(sheet_rows[:above_data], Path(path).name)
+    pattern = str(ctx.options.get("file_name_pattern") or FILE_NAME_PATTERN)
+    head = _parse_header(sheet_rows[:above_data], Path(path).name, pattern)
     units = {col: _unit_for(ctx, input_name, col, head.unit, path) for col in AMOUNT_COLUMNS}
 
     records = table.to_pylist()
@@ -532,9 +560,10 @@ def _read_submission(ctx: SourceContext, input_name: str, path: str) -> list[dic
         item = item_for(name, code)
         out.append({
             "period": ctx.period.key,
-            "dept_code": head.dept_code,
-            "dept_name": head.dept_name,
-            "version": head.version,
+            # a column or fixed: value first (the pipeline said so), then title rows, then file name
+            "dept_code": _clean_code(r.get("dept_code")) or head.dept_code,
+            "dept_name": nz.clean_text(r.get("dept_name")) or head.dept_name,
+            "version": nz.clean_text(r.get("version")) or head.version,
             "approval_date": head.approval_date,
             "item": item.name if item else name,
             "econ_code": code,
@@ -560,7 +589,7 @@ def _sheet_rows(ctx: SourceContext, input_name: str, path: str) -> list[list[Any
     return [list(r) for r in rows]
 
 
-def _parse_header(title_rows: list[list[Any]], file_name: str) -> Header:
+def _parse_header(title_rows: list[list[Any]], file_name: str, pattern: str = FILE_NAME_PATTERN) -> Header:
     """Department, code, fiscal year, version and unit from the rows above the data, then the file name."""
     head = Header()
     texts = [_cell(v) for row in title_rows for v in row]
@@ -582,14 +611,17 @@ def _parse_header(title_rows: list[list[Any]], file_name: str) -> Header:
             head.approval_date = m[1].replace(" ", "")
     # File names as departments send them: 108001_朝阳区教育委员会_2016年三公经费预算.xlsx
     stem = Path(file_name).stem
-    m = _FILE_NAME.match(stem)
-    if head.dept_code is None and m and m["code"]:
-        head.dept_code = m["code"]
+    m = re.search(pattern, stem)
+    groups = m.groupdict() if m else {}
+    if head.dept_code is None and groups.get("code"):
+        head.dept_code = groups["code"]
     if head.version is None:
-        v = re.search(r"预算|决算", stem)
+        v = re.search(r"预算|决算", groups.get("version") or stem)
         head.version = v[0] if v else None
-    if head.dept_name is None and m:
-        parts = [p for p in re.split(r"[_\-\s]+", m["rest"]) if p and not re.search(r"\d{4}|三公", p)]
+    if head.dept_name is None and groups.get("name"):
+        head.dept_name = groups["name"]
+    elif head.dept_name is None and groups.get("rest"):
+        parts = [p for p in re.split(r"[_\-\s]+", groups["rest"]) if p and not re.search(r"\d{4}|三公", p)]
         head.dept_name = parts[0] if parts else None
     return head
 

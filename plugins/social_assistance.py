@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,7 @@ from gongkai_etl.contracts import (
     ROW_COLUMN,
     Batch,
     InputDecl,
+    Option,
     Reject,
     Source,
     SourceContext,
@@ -72,6 +73,17 @@ CATEGORY_SYNONYMS = {
     "资助参保": "医疗救助-资助参保",
     "直接救助": "医疗救助-直接救助",
 }
+
+
+def _category_words_error(value: Any) -> str | None:
+    """Why a ``category_words`` option is unusable: every word must map onto a dataset category."""
+    allowed = (*MONTHLY_CATEGORIES, *QUARTERLY_CATEGORIES)
+    bad = [f"{k}: {v}" for k, v in value.items() if not isinstance(k, str) or v not in allowed]
+    if bad:
+        return f"应映射到 {'、'.join(allowed)} 之一 (each word must map onto one of these categories): {', '.join(bad)}"
+    return None
+
+
 CHANGE_SYNONYMS = {"新纳入": "新增", "新增保": "新增", "停发": "停保", "退出": "停保", "正常": "续保", "继续": "续保"}
 
 PERIOD_MONTH = period_field(Cadence.MONTHLY, title_en="period (month)")
@@ -191,6 +203,13 @@ class SocialAssistanceSource(Source):
     # The public list is read, checked and written batch by batch (bounded memory):
     # a month's list runs to millions of rows in a large city.
     streaming = ("sa_dibao_public_list",)
+    options = {
+        "category_words": Option(
+            dict, {}, "本地的救助类别用词 → 数据集类别，补充内置同义词，如 {城市低保户: 城市低保} "
+            "(a department's category words onto the dataset's, added to the built-in synonyms)",
+            check=_category_words_error,
+        ),
+    }
     # Every input serves one cadence only: `datasets=` tells `etl run --due` which
     # periods need it (a monthly period never waits for the quarterly JSON).
     inputs = (
@@ -275,11 +294,20 @@ def _column_values(table: pa.Table, name: str) -> list[Any]:
     return table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
 
 
-def _category(value: Any) -> Any:
+def _category(value: Any, local: Mapping[str, str] | None = None) -> Any:
+    """The dataset's category for a department's word: the pipeline's ``category_words`` first."""
     if value is None:
         return None
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    if local and text in local:
+        return local[text]
     return CATEGORY_SYNONYMS.get(text, text)
+
+
+def _local_words(ctx: SourceContext) -> dict[str, str]:
+    # keys compared as _category normalizes its input (NFKC, no spaces)
+    words = ctx.options.get("category_words") or {}
+    return {re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(k))): v for k, v in words.items()}
 
 
 def _table(columns: dict[str, list[Any]], rows: list[Any], files: list[Any], raw: pa.Table) -> pa.Table:
@@ -298,13 +326,14 @@ def _table(columns: dict[str, list[Any]], rows: list[Any], files: list[Any], raw
 
 def _monthly_stats(ctx: SourceContext) -> pa.Table:
     raw = ctx.read("stats").to_table()
+    local = _local_words(ctx)
     n = raw.num_rows
     streets = _column_values(raw, "street")
     columns = {
         "period": [ctx.period.key] * n,
         "street": streets,
         "division_code": division_codes(streets),
-        "category": [_category(v) for v in _column_values(raw, "category")],
+        "category": [_category(v, local) for v in _column_values(raw, "category")],
     }
     for name in ("households", "persons", "expenditure_month", "expenditure_ytd", "standard_amount"):
         columns[name] = _column_values(raw, name)
@@ -313,13 +342,14 @@ def _monthly_stats(ctx: SourceContext) -> pa.Table:
 
 def _quarterly_stats(ctx: SourceContext) -> pa.Table:
     raw = ctx.read("quarterly").to_table()
+    local = _local_words(ctx)
     n = raw.num_rows
     streets = _column_values(raw, "street")
     categories: list[Any] = []
     for main, sub in zip(_column_values(raw, "category"), _column_values(raw, "subcategory")):
         # The system exports 医疗救助 + 资助参保 as two fields; 临时救助 has no sub-item.
-        main_text = _category(main)
-        sub_text = _category(sub)
+        main_text = _category(main, local)
+        sub_text = _category(sub, local)
         if main_text and sub_text and not main_text.endswith(sub_text.split("-")[-1]):
             categories.append(f"{main_text}-{sub_text.split('-')[-1]}")
         else:

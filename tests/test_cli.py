@@ -205,3 +205,12 @@ def test_a_runs_json_log_carries_every_inputs_mapping(tmp_path: Path) -> None:
     assert mappings["subsidies"]["header_units"] == {"amount": "元"}
     notes = [e["message"] for e in events if e.get("event") == "note"]
     assert any("元 -> 万元" in n for n in notes)  # the conversion is in the run report
+
+
+def test_plugins_options_lists_each_option_with_type_default_and_meaning() -> None:
+    result = run_etl("plugins", "--options", "ppp")
+    assert result.returncode == 0, result.stderr
+    assert "project_id_pattern (str, default CY-PPP-\\d{4}-\\d{3}): 项目编号的格式" in result.stdout
+    assert "notice_working_days (int, default 5):" in result.stdout
+    unknown = run_etl("plugins", "--options", "pp")
+    assert unknown.returncode == 2 and "'ppp'" in unknown.stderr

@@ -64,11 +64,18 @@ def _mapping_report(p: Any, source: Any, datasets: list[Any], period: str | None
 
 
 @app.command()
-def plugins() -> None:
+def plugins(
+    options: Annotated[
+        str | None, typer.Option("--options", metavar="SOURCE", help="列出数据源的选项 List a source's options (type, default, meaning).")
+    ] = None,
+) -> None:
     """列出插件 List plugins, where they come from, and the datasets each source feeds."""
     from gongkai_etl.plugins import load_plugins
 
     reg = load_plugins()
+    if options is not None:
+        _print_options(reg.source(options))
+        return
     by_plugin: dict[str, list[str]] = {}
     for name, plugin in reg.source_plugin.items():
         by_plugin.setdefault(plugin, []).append(name)
@@ -80,6 +87,15 @@ def plugins() -> None:
             print(f"    source {src.name}: {src.title_zh} {src.title_en}".rstrip())
             for ds in src.datasets:
                 print(f"      - {ds.id}  {ds.title_zh} ({ds.cadence.value})")
+
+
+def _print_options(source: Any) -> None:
+    """Every ``source.options`` key of a source, as a pipeline would set it."""
+    print(f"数据源 {source.name} 的选项 (source.options of {source.name}):")
+    if not source.options:
+        print("  (无 none)")
+    for name, opt in source.options.items():
+        print(f"  {opt.describe(name)}")
 
 
 _PIPELINE_HELP = "Pipeline files or folders whose declared datasets (dataset_files:, define:) to include."

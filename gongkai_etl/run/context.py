@@ -239,8 +239,13 @@ class RunContext:
 
     @property
     def warnings(self) -> list[str]:
-        """Warnings the readers raised so far (e.g. a 合计 row that does not add up, with ``totals: warn``)."""
+        """Warnings the readers and the source raised so far (e.g. a 合计 row that does not
+        add up, with ``totals: warn``; a concentration above the AQI table)."""
         return [w for ws in self._warnings_from for w in ws]
+
+    def warn(self, message: str) -> None:
+        """A line for the run report from the source (see ``SourceContext.warn``)."""
+        self._warnings_from.append([message])
 
 
 def local_salt(home: Home) -> str:

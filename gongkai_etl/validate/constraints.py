@@ -39,7 +39,8 @@ def check_constraints(
         # A value that failed to parse is already rejected with its own reason;
         # every other null (empty, blank, NA, -) is a missing required value.
         missing = pc.is_null(typed) if failed is None else pc.and_(pc.is_null(typed), pc.invert(failed))
-        out += rejects_where(missing, raw, rows, files, f.name, f"必填字段为空 (required field {f.title_zh} is missing)")
+        hint = f"; {f.missing_hint}" if f.missing_hint else ""
+        out += rejects_where(missing, raw, rows, files, f.name, f"必填字段为空 (required field {f.title_zh} is missing){hint}")
     if f.enum:
         allowed = pa.array(list(f.enum), pa.string())
         bad = pc.and_(pc.is_valid(typed), pc.invert(pc.is_in(typed.cast(pa.string()), value_set=allowed)))
