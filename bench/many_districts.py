@@ -119,6 +119,39 @@ def ledger_counts(out_root: Path) -> tuple[set[tuple[str, str, str]], set[tuple[
     return published, failed, checked
 
 
+CATALOG = """
+import json, sys, time
+from pathlib import Path
+from gongkai_etl.home import Home
+from gongkai_etl.ledger import Ledger
+from gongkai_etl.portal.catalog import write_catalog
+from gongkai_etl.portal.output import registry_datasets
+out = Path(sys.argv[1])
+ledger = Ledger(Home(out).ledger)
+datasets = registry_datasets(ledger)
+times = []
+for _ in range(5):
+    t = time.perf_counter()
+    write_catalog(out, ledger, datasets)
+    times.append(time.perf_counter() - t)
+print(json.dumps({"seconds": sorted(times)[2], "pubs": len(ledger.current_all()), "bytes": (out / "catalog.json").stat().st_size}))
+"""
+
+
+def catalog_cost(out: Path, env: dict[str, str]) -> str:
+    """What rebuilding one output's catalog.json costs: the portal does it after every
+    dataset-period published, so its cost grows with everything the output holds."""
+    import json
+
+    proc = subprocess.run([sys.executable, "-c", CATALOG, str(out)], env=env, capture_output=True, text=True, check=True)
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    per_pub = r["seconds"] / r["pubs"]
+    return (f"catalog.json of {out.name} ({r['pubs']} dataset-periods, {r['bytes'] / 1024:.0f} KiB): rebuilt in "
+            f"{r['seconds'] * 1000:.0f} ms (median of 5), and it is rebuilt after every dataset-period published: "
+            f"about {per_pub * 1000:.2f} ms per dataset-period the output holds, so at 1,000 in one output "
+            f"≈{per_pub * 1000 * 1000:.0f} ms per publish (extrapolated).")
+
+
 def start_cluster():
     from dask.distributed import LocalCluster
 
@@ -138,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = check_district_zero(work)
     if bad:
         raise SystemExit(f"the generators no longer write the bundled samples at the shipped seeds: {bad}")
+    load = os.getloadavg()
     t = time.perf_counter()
     files = generate(args.districts, work)
     units = args.districts * sum(PERIODS.values())
@@ -190,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     extra.append(f"`etl run --due --as-of 2017-03-01` over the same {len(files)} pipelines and {len(published)} published "
                  f"dataset-periods, nothing due: {r['wall']:.1f}s ({r['wall'] / units * 1000:.0f} ms per pipeline-period "
                  f"held; {len(r['statuses'])} dataset-periods run).")
+    extra.append(catalog_cost(work / "out" / "d01", env))
     base = {label: wall for label, _, wall, *_ in rows}
     one = base.get(CONFIGS["local1"][0])
     lines = ["| configuration | units | wall s | s per unit | data work s per unit | overhead ms per unit | vs workers 1 |",
@@ -203,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         only = f" --only {' '.join(args.only)}" if args.only != list(CONFIGS) else ""
         head = (f"\n## {datetime.now():%Y-%m-%d %H:%M} many districts (issue 19 item 5)\n\n{machine()}  \n{versions()}  \n"
                 f"`python bench/many_districts.py --districts {args.districts}{only}`\n\n{text}\n\n"
-                "One run each. Overhead per unit = (wall − data work / workers) / units; data work is the "
+                f"One run each; load average at the start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared). "
+                "Overhead per unit = (wall − data work / workers) / units; data work is the "
                 "extract, normalize, validate, derive, protect and stage seconds `etl run` reports per dataset-period.\n")
         with open(args.results, "a", encoding="utf-8") as fh:
             fh.write(head)
