@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from datetime import datetime
 from typing import Any, TextIO
@@ -66,10 +67,15 @@ class PlainReporter:
         self.stream = stream or sys.stdout
         self.quiet = quiet
         self.live = LiveLine()
+        # Under --executor the pipelines' threads report at once: one line is one
+        # write, and a period's block is not cut by another thread's lines.
+        self._lock = threading.RLock()
 
     def _print(self, text: str) -> None:
-        self.live.clear()
-        print(text, file=self.stream, flush=True)
+        with self._lock:
+            self.live.clear()
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
     def progress(self, p: Progress) -> None:
         if not self.quiet:
@@ -100,6 +106,10 @@ class PlainReporter:
     def period_done(self, outcome: PeriodOutcome) -> None:
         if self.quiet and not outcome.error:
             return
+        with self._lock:
+            self._period_lines(outcome)
+
+    def _period_lines(self, outcome: PeriodOutcome) -> None:
         self._print(f"{outcome.pipeline} {outcome.period}:")
         for d in outcome.datasets:
             version = f" v{d.version}" if d.version else ""

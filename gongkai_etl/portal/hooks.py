@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from gongkai_etl import hookimpl
 from gongkai_etl.home import Home
-from gongkai_etl.ledger import Ledger
+from gongkai_etl.ledger import Ledger, Publication
 
 
 @hookimpl(trylast=True)
-def after_publish(home: Home, ledger: Ledger) -> None:
+def after_publish(home: Home, ledger: Ledger, publication: Publication) -> None:
     # Imported here: every command loads the plugins, and only a publish needs the
     # catalog, changelog and site machinery (Jinja templates among it).
     from gongkai_etl.portal.regenerate import after_publish as regenerate
 
-    regenerate(home.out, ledger)
+    regenerate(home.out, ledger, publication.dataset)

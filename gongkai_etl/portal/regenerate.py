@@ -45,15 +45,19 @@ def output_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def refresh_all(out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], *, strict: bool = True) -> list[str]:
+def refresh_all(out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], *, strict: bool = True,
+                only: set[str] | None = None) -> list[str]:
     """Bring every published dataset's changelogs and datapackage.json up to
     date; return the datasets whose changelog changed. ``strict=False`` (after a
     publish): a dataset whose changelog cannot be computed is warned about and
-    keeps its previous changelog, so it never blocks publishing another dataset."""
+    keeps its previous changelog, so it never blocks publishing another dataset.
+    ``only``: just these datasets (after a publish, the one published: another
+    dataset's changelog cannot have changed, and checking every one made each
+    publish cost in proportion to everything the output holds)."""
 
     touched: list[str] = []
     home = Home(out_dir)
-    published = sorted({p.dataset for p in ledger.current_all()})
+    published = sorted({p.dataset for p in ledger.current_all()} if only is None else only)
     for ds_id in published:
         ds = datasets.get(ds_id)
         if ds is None:
@@ -92,11 +96,14 @@ def regenerate(
     site: bool | None = None,
     datasets: dict[str, Dataset] | None = None,
     strict: bool = True,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     """Changelogs, datapackages, catalog.json and (if ``site``) the HTML pages.
 
     ``base_url``/``site`` default to what the output's pipelines configure; the
-    site is also kept fresh when a generated one is already there.
+    site is also kept fresh when a generated one is already there. ``only``: the
+    changelogs and datapackages of just these datasets (see :func:`refresh_all`);
+    catalog.json and the site are rebuilt whole.
     """
     datasets = datasets if datasets is not None else registry_datasets(ledger)
     cfg = output_config(ledger) if base_url is None or site is None else OutputConfig()
@@ -104,7 +111,7 @@ def regenerate(
     if site is None:
         site = cfg.site or is_generated_site(out_dir)
     with output_lock(out_dir):
-        refresh_all(out_dir, ledger, datasets, strict=strict)
+        refresh_all(out_dir, ledger, datasets, strict=strict, only=only)
         result: dict[str, Any] = {"base_url": base, "site": site}
         if site:
             result["pages"], result["index"] = write_site(out_dir, ledger, datasets, base_url=base)
@@ -112,11 +119,12 @@ def regenerate(
     return result
 
 
-def after_publish(out_dir: Path, ledger: Ledger) -> None:
-    """Regenerate after a publish; an unexpected failure is reported as a
-    PublishError that says the data itself is published."""
+def after_publish(out_dir: Path, ledger: Ledger, dataset: str | None = None) -> None:
+    """Regenerate after a publish (of ``dataset``: only its changelogs and
+    datapackage are refreshed; None: every dataset's); an unexpected failure is
+    reported as a PublishError that says the data itself is published."""
     try:
-        regenerate(out_dir, ledger, strict=False)
+        regenerate(out_dir, ledger, strict=False, only=None if dataset is None else {dataset})
     except GongkaiError:
         raise
     except Exception as exc:  # a catalog bug must not look like a crash of the data publish
