@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from gongkai_etl.arrowtext import one_array
 from gongkai_etl.contracts import Reject
 
 SCHEMA = pa.schema([
@@ -100,11 +101,6 @@ class Rejects:
         self.blocks += (other if isinstance(other, Rejects) else Rejects.of(other)).blocks
         return self
 
-    def __add__(self, other: Rejects | Iterable[Reject]) -> Rejects:
-        out = Rejects(self.blocks)
-        out += other
-        return out
-
     def __len__(self) -> int:
         return sum(b.num_rows for b in self.blocks)
 
@@ -181,9 +177,6 @@ class RejectLog:
                 for i in range(reader.num_record_batches):
                     yield reader.get_batch(i)
 
-    def table(self) -> pa.Table:
-        return pa.Table.from_batches(list(self.batches()), SCHEMA)
-
     def __iter__(self) -> Iterator[Reject]:
         for batch in self.batches():
             yield from _objects(pa.Table.from_batches([batch]))
@@ -219,21 +212,15 @@ def _objects(block: pa.Table) -> Iterator[Reject]:
 def _taken(seq: Sequence[Any], idx: pa.Array, type_: pa.DataType) -> pa.Array:
     """``seq`` at the positions ``idx``: a column's take, or a Python sequence's items."""
     if isinstance(seq, LazyValues):
-        return _one(seq.column.take(idx)).cast(type_)
+        return one_array(seq.column.take(idx)).cast(type_)
     return pa.array([seq[i] for i in idx.to_pylist()], type_)
 
 
 def _text(values: pa.Array | pa.ChunkedArray, none: str = "") -> pa.Array:
     """Values as the rejects file shows them: text as it is, others as Python's ``str``."""
-    values = _one(values)
+    values = one_array(values)
     if pa.types.is_dictionary(values.type):
         values = values.cast(values.type.value_type)
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         return pc.fill_null(values.cast(pa.string()), none)
     return pa.array([none if v is None else str(v) for v in values.to_pylist()], pa.string())
-
-
-def _one(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    if isinstance(values, pa.ChunkedArray):
-        return values.combine_chunks()
-    return values

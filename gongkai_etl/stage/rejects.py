@@ -3,31 +3,26 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gongkai_etl.contracts import Reject
-from gongkai_etl.rejectset import RejectLog, Rejects
+from gongkai_etl.arrowtext import one_array
+from gongkai_etl.rejectset import RejectLog
 
 _COLUMNS = ("file", "row", "field", "value", "reason")
 _BOM = b"\xef\xbb\xbf"  # Excel opens UTF-8 CSV correctly only with it
 
 
-def write_rejects(path: Path, rejects: RejectLog | Iterable[Reject]) -> Path:
+def write_rejects(path: Path, rejects: RejectLog) -> Path:
     """Write the rejected rows, with reasons, outside the published folder and
     private (0600 in a 0700 folder): they may hold the raw personal data that was
     about to be published. In the order of the rows, then field, a chunk at a time: a
     :class:`RejectLog` is read back from its spill files, never all in memory.
     The lines are what Python's ``csv.writer`` writes (minimal quoting, CRLF),
     formatted column-wise by Arrow kernels."""
-    if not isinstance(rejects, RejectLog):
-        given = rejects
-        rejects = RejectLog(path.with_name(path.name + ".spill"))
-        rejects.add(given if isinstance(given, Rejects) else Rejects.of(given))
     # Both the top-level rejects/ folder and the dataset's: mkdir(parents=True)
     # gives the parents the umask's mode (0755), and mode= is masked anyway.
     for folder in (path.parent.parent, path.parent):
@@ -49,8 +44,7 @@ def csv_lines(batch: pa.Table | pa.RecordBatch) -> bytes:
     """The batch's rows as CSV lines, byte for byte as ``csv.writer`` (QUOTE_MINIMAL, CRLF) writes them."""
     cells = [_cell(batch.column(name), few=name != "value") for name in _COLUMNS]
     lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\r\n")
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
+    lines = one_array(lines)
     if not len(lines):
         return b""
     # The lines lie end to end in the array's data buffer: write that, not Python strings.
@@ -60,9 +54,7 @@ def csv_lines(batch: pa.Table | pa.RecordBatch) -> bytes:
 
 def _cell(column: pa.ChunkedArray | pa.Array, few: bool) -> pa.Array:
     """A column's CSV cells; ``few`` distinct values (a field name, a reason) are quoted once each."""
-    text = pc.fill_null(column.cast(pa.string()), "")
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
+    text = one_array(pc.fill_null(column.cast(pa.string()), ""))
     if few:
         encoded = pc.dictionary_encode(text)
         return _quoted(encoded.dictionary).take(encoded.indices)
