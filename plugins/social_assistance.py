@@ -547,7 +547,26 @@ def _id18_check(ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return valid, keys
 
 
+def _all_common_han(raw: pa.Array) -> bool:
+    """Whether every value is made of U+4E00..U+9FFF only (as _PLAIN_NAME asks), from
+    the bytes: no ASCII, every lead byte E4..E9 (3-byte characters from U+4000),
+    and an E4 lead followed by B8 or more (U+4E00 on). Empty values pass too:
+    cleaning one changes nothing. A regex pass per name cost ~0.08 s a million rows."""
+    if not pa.types.is_string(raw.type):
+        return False
+    data = string_payload(raw)[0]
+    if not len(data) or int(data.min()) < 0x80:
+        return False
+    leads = data[data >= 0xC0]
+    if int(leads.min(initial=0xE4)) < 0xE4 or int(leads.max(initial=0xE4)) > 0xE9:
+        return False
+    e4 = np.flatnonzero(data[:-1] == 0xE4)
+    return not (data[e4 + 1] < 0xB8).any()
+
+
 def _clean_names(raw: pa.Array) -> pa.Array:
+    if _all_common_han(raw):
+        return raw
     plain = pc.fill_null(pc.match_substring_regex(raw, _PLAIN_NAME), True)  # null stays null
     slow = pc.invert(plain)
     if not pc.any(slow).as_py():

@@ -7,7 +7,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gongkai_etl.protect.pii import id18_check_char, is_valid_id18
-from gongkai_etl_plugins.social_assistance import _canonical_ids, _id18_check, canonical_id
+import pyarrow.compute as pc
+
+from gongkai_etl_plugins.social_assistance import (
+    _PLAIN_NAME,
+    _all_common_han,
+    _canonical_ids,
+    _clean_name,
+    _clean_names,
+    _id18_check,
+    canonical_id,
+)
 
 VALID = ["11010519491231002X", "440524188001010014", "110105194912310021"]
 
@@ -90,3 +100,18 @@ def test_birth_dates_at_the_edges() -> None:
     }
     valid, _ = _id18_check(pa.array(list(ids), pa.string()))
     assert valid.tolist() == list(ids.values())
+
+
+NAME_CHARS = st.sampled_from(
+    ["王", "芳", "一", "龥", "鿿", "䶿", "䷀", "䷿", "丁", "㐀", "a", " ", "·", "\u3000", "𠀀", "é", "\ue000", "ｗ", "Ａ"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(NAME_CHARS, max_size=4)), min_size=1, max_size=8))
+def test_the_byte_check_of_names_passes_only_what_the_regex_passes(values: list[str | None]) -> None:
+    names = pa.array(values, pa.string())
+    if _all_common_han(names):
+        assert all(pc.match_substring_regex(pa.array([v]), _PLAIN_NAME)[0].as_py() for v in values if v)
+    # whichever path runs, the cleaned names are the scalar rule's
+    assert _clean_names(names).to_pylist() == [_clean_name(v) for v in values]
