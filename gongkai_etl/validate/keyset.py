@@ -209,8 +209,8 @@ class KeySet:
     def _fold(self) -> None:
         """Merge the base run and every spilled run into a new base run on disk.
 
-        The old base's filter and index and the runs' top bits are let go first:
-        the merge reads the files, and the new base's arrays take their place.
+        The old base's filter and index, the runs' top bits and the slot filter are
+        let go first: the merge reads the files, and the new base's arrays take their place.
         """
         sources = [] if self._base is None else [self._base.source()]
         sources += [Source(self._fd, len(run.top), run.keys_at, run.rows_at, run.rows) for run in self._spilled]
@@ -218,6 +218,7 @@ class KeySet:
         if old is not None:
             old.bloom = old.fence = np.zeros(0, np.uint64)
         self._spilled = []
+        self._filter = np.zeros(0, np.uint8)  # rebuilt below for the keys left outside the base
         self._base = self._BASE(sources, self._spill_dir)
         if old is not None:
             self._base.reads, self._base.passed = old.reads, old.passed
