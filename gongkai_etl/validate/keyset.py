@@ -34,8 +34,8 @@ class KeySet:
     (merged like a binary counter), so n keys added in batches of b sit in about
     log2(n/b) runs and each key is copied about as often. A run stops growing at
     _MAX_RUN keys: that bounds the transient copies of a merge (~8 MiB) whatever the
-    size of the dataset. A one-bit-a-slot filter over all keys (4 to 8 slots a key)
-    answers most lookups of a new key without touching the runs, where a binary
+    size of the dataset. A one-bit-a-slot filter over the keys outside the base run
+    below (4 to 8 slots a key) answers most lookups of a new key without touching the runs, where a binary
     search pays a cache miss a step.
 
     A run of _MAX_RUN/2 keys or more is spilled: its hashes and rows go to an
@@ -50,7 +50,7 @@ class KeySet:
     that keeps ~0.56 bytes a key in memory, and the filter above is rebuilt for the
     keys still outside it. Memory then grows by ~0.56 bytes a key instead of ~4.5,
     at the price of rewriting the base run at each fold and one disk read for each
-    new key the base's filter lets through (~15 %).
+    new key the base's filter lets through (~14 %, bench/keyset_memory.py).
 
     Every answer is exact for the hashes: two different keys share a hash with
     probability ~n²/2^65 (about 1e-6 for 5M keys); such a pair would be reported as
