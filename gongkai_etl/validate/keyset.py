@@ -6,9 +6,6 @@ Key hashing is column by column (a dictionary column through its values), so a
 
 from __future__ import annotations
 
-import os
-import tempfile
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai_etl.arrowtext import byte_matrix, one_array, string_payload
+from gongkai_etl.validate.keybase import BaseRun, Source, open_spill, read, write
 
 
 def key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array | pa.ChunkedArray:
@@ -36,18 +34,27 @@ class KeySet:
     (merged like a binary counter), so n keys added in batches of b sit in about
     log2(n/b) runs and each key is copied about as often. A run stops growing at
     _MAX_RUN keys: that bounds the transient copies of a merge (~8 MiB) whatever the
-    size of the dataset. A one-bit-a-slot filter over all keys (4 to 8 slots a key)
-    answers most lookups of a new key without touching the runs, where a binary
+    size of the dataset. A one-bit-a-slot filter over the keys outside the base run
+    below (4 to 8 slots a key) answers most lookups of a new key without touching the runs, where a binary
     search pays a cache miss a step.
 
     A run of _MAX_RUN/2 keys or more is spilled: its hashes and rows go to an
     unnamed temporary file in ``spill_dir`` and only the top 32 bits of each hash
     stay in memory, searched like the hashes; the few keys whose top bits match
     read the rest back (a fraction run-size/2^32 of the lookups). So memory is 12 to 16 bytes a
-    key for the last ~_MAX_RUN keys and 4 for the others, plus 0.5 to 1 for the
-    filter (a Python dict of key strings takes ~150). Two different keys share a
-    hash with probability ~n²/2^65 (about 1e-6 for 5M keys); such a pair would be
-    reported as a duplicate, never silently published twice.
+    key for the last ~_MAX_RUN keys and 4 for the spilled ones, plus 0.5 to 1 for the
+    filter (a Python dict of key strings takes ~150).
+
+    Past _DENSE_KEYS spilled keys (20 MiB of top bits) all spilled runs are merged,
+    streamed, into one sorted run on disk (:class:`~gongkai_etl.validate.keybase.BaseRun`)
+    that keeps ~0.56 bytes a key in memory, and the filter above is rebuilt for the
+    keys still outside it. Memory then grows by ~0.56 bytes a key instead of ~4.5,
+    at the price of rewriting the base run at each fold and one disk read for each
+    new key the base's filter lets through (~14 %, bench/keyset_memory.py).
+
+    Every answer is exact for the hashes: two different keys share a hash with
+    probability ~n²/2^65 (about 1e-6 for 5M keys); such a pair would be reported as
+    a duplicate, never silently published twice.
     """
 
     _MAX_RUN = 1 << 19
@@ -55,14 +62,18 @@ class KeySet:
     # to the runs, but misses the CPU cache more often itself.
     _SLOTS_PER_KEY = 4
     _MAX_FILTER_BITS = 1 << 32  # a slot is then at most the 32 bits a spilled run keeps
+    _DENSE_KEYS = 5 << 20  # spilled keys kept as top bits in memory before a fold into the base
+    _BASE: type[BaseRun] = BaseRun
 
     def __init__(self, spill_dir: str | Path | None = None) -> None:
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, rows), oldest first
         self._spilled: list[_SpilledRun] = []  # all older than the runs in memory, oldest first
         self._spill_dir = spill_dir
+        self._base: BaseRun | None = None  # older than all the runs above
         self._fd = -1
         self._end = 0  # bytes written to the spill file
         self._size = 0
+        self._lookups = 0
         self._filter = np.zeros(0, np.uint8)
         self._shift = np.uint64(64)
         self._resize_filter(1 << 16)
@@ -71,10 +82,25 @@ class KeySet:
         return self._size
 
     def close(self) -> None:
-        """Let the spill file go (it has no name; closing frees its space)."""
+        """Let the spill files go (they have no name; closing frees their space)."""
         if self._fd >= 0:
             self._finalizer()
             self._fd = -1
+        if self._base is not None:
+            self._base.close()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays the set holds in memory (its spill files not counted)."""
+        held = self._filter.nbytes + sum(k.nbytes + r.nbytes for k, r in self._runs)
+        held += sum(run.top.nbytes for run in self._spilled)
+        return held + (self._base.nbytes if self._base is not None else 0)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Hashes looked up; of them, those the base's filter let through in vain; block reads of the base."""
+        base = self._base
+        return {"lookups": self._lookups, "passed": base.passed if base else 0, "reads": base.reads if base else 0}
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found mask, row of the first occurrence or -1) for each hash."""
@@ -94,13 +120,17 @@ class KeySet:
 
     def _lookup_sorted(self, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """lookup; fastest for ascending hashes, whose searches share cache lines."""
-        found = np.zeros(len(needles), bool)
-        rows = np.full(len(needles), -1, np.int64)
+        self._lookups += len(needles)
+        if self._base is not None:  # the oldest keys
+            found, rows = self._base.lookup(needles)
+        else:
+            found = np.zeros(len(needles), bool)
+            rows = np.full(len(needles), -1, np.int64)
         if not len(needles) or not (self._runs or self._spilled):
             return found, rows
         slot = needles >> self._shift
         maybe = (self._filter[slot >> np.uint64(3)] >> (slot & np.uint64(7)).astype(np.uint8)) & np.uint8(1)
-        at = np.flatnonzero(maybe)
+        at = np.flatnonzero(maybe & ~found)
         wanted = needles[at]
         # Oldest first: an older run's row is the first occurrence.
         for run in [*self._spilled, *self._runs]:
@@ -140,10 +170,8 @@ class KeySet:
             return
         self._size += len(keys)
         bits = len(self._filter) * 8
-        if self._size * self._SLOTS_PER_KEY > bits and bits < self._MAX_FILTER_BITS:
-            while self._size * self._SLOTS_PER_KEY > bits and bits < self._MAX_FILTER_BITS:
-                bits *= 2
-            self._resize_filter(bits)
+        if self._filtered() * self._SLOTS_PER_KEY > bits and bits < self._MAX_FILTER_BITS:
+            self._resize_filter(self._filter_bits())
         self._mark(keys >> self._shift)
         narrow = int(rows.min()) >= -(2**31) and int(rows.max()) < 2**31
         self._runs.append((keys, rows.astype(np.int32 if narrow else np.int64)))
@@ -165,13 +193,43 @@ class KeySet:
             for run in self._runs[: full[-1] + 1]:
                 self._spill(*run)
             del self._runs[: full[-1] + 1]
+            if sum(len(run.top) for run in self._spilled) > self._DENSE_KEYS:
+                self._fold()
+
+    def _filtered(self) -> int:
+        """Keys the slot filter covers: all but the base run's."""
+        return self._size - (self._base.count if self._base is not None else 0)
+
+    def _filter_bits(self) -> int:
+        bits = 1 << 16
+        while self._filtered() * self._SLOTS_PER_KEY > bits and bits < self._MAX_FILTER_BITS:
+            bits *= 2
+        return bits
+
+    def _fold(self) -> None:
+        """Merge the base run and every spilled run into a new base run on disk.
+
+        The old base's filter and index, the runs' top bits and the slot filter are
+        let go first: the merge reads the files, and the new base's arrays take their place.
+        """
+        sources = [] if self._base is None else [self._base.source()]
+        sources += [Source(self._fd, len(run.top), run.keys_at, run.rows_at, run.rows) for run in self._spilled]
+        old = self._base
+        if old is not None:
+            old.bloom = old.fence = np.zeros(0, np.uint64)
+        self._spilled = []
+        self._filter = np.zeros(0, np.uint8)  # rebuilt below for the keys left outside the base
+        self._base = self._BASE(sources, self._spill_dir)
+        if old is not None:
+            self._base.reads, self._base.passed = old.reads, old.passed
+            old.close()
+        self._finalizer()  # the spilled runs are in the base now
+        self._fd, self._end = -1, 0
+        self._resize_filter(self._filter_bits())
 
     def _spill(self, keys: np.ndarray, rows: np.ndarray) -> None:
         if self._fd < 0:
-            fd, name = tempfile.mkstemp(prefix=".keys.", dir=self._spill_dir)
-            os.unlink(name)  # nameless: the space is freed when the fd closes, however the run ends
-            self._fd = fd
-            self._finalizer = weakref.finalize(self, os.close, fd)
+            self._fd, self._finalizer = open_spill(self._spill_dir, self)
         keys_at = self._write(keys)
         rows_at = self._write(rows)
         top = (keys >> np.uint64(32)).astype(np.uint32)
@@ -179,19 +237,12 @@ class KeySet:
 
     def _write(self, values: np.ndarray) -> int:
         at = self._end
-        view = memoryview(np.ascontiguousarray(values)).cast("B")
-        done = 0
-        while done < len(view):
-            done += os.pwrite(self._fd, view[done:], at + done)
-        self._end += len(view)
+        write(self._fd, values, at)
+        self._end += values.nbytes
         return at
 
     def _read(self, at: int, count: int, dtype: np.dtype) -> np.ndarray:
-        size = count * dtype.itemsize
-        data = os.pread(self._fd, size, at)
-        if len(data) != size:
-            raise OSError(f"key spill file cut short at byte {at + len(data)}")
-        return np.frombuffer(data, dtype)
+        return read(self._fd, at, count, dtype)
 
     def _resize_filter(self, bits: int) -> None:
         """A filter of ``bits`` (a power of two) slots; a hash's slot is its top bits."""

@@ -65,7 +65,8 @@ def test_outputs_identical_across_batch_sizes(raw_list: Path, tmp_path: Path) ->
 
 def _run_spilling(root: Path, raw: Path, *, fail_spill: bool = False) -> subprocess.CompletedProcess:
     """``etl run`` in a real process whose primary-key set spills a run every 512
-    keys (and, with ``fail_spill``, whose spill writes fail as on a full disk)."""
+    keys and folds the spilled runs into its on-disk base past 4096 (and, with
+    ``fail_spill``, whose spill writes fail as on a full disk)."""
     root.mkdir()
     out = root / "out"
     (root / "dibao.yaml").write_text(
@@ -80,11 +81,12 @@ def _run_spilling(root: Path, raw: Path, *, fail_spill: bool = False) -> subproc
         "review: auto\n",
         encoding="utf-8",
     )
-    prelude = "from gongkai_etl.validate import keyset\nkeyset.KeySet._MAX_RUN = 1024\n"
+    prelude = ("from gongkai_etl.validate import keybase, keyset\n"
+               "keyset.KeySet._MAX_RUN = 1024\nkeyset.KeySet._DENSE_KEYS = 4096\n")
     if fail_spill:
         prelude += ("import errno, os\n"
                     "def full(*a):\n    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
-                    "keyset.os = type('os', (), {**vars(os), 'pwrite': staticmethod(full)})\n")
+                    "keybase.os = type('os', (), {**vars(os), 'pwrite': staticmethod(full)})\n")
     code = prelude + "from gongkai_etl.cli import main\nmain()\n"
     env = {**os.environ, "GONGKAI_SALT": "test-salt-not-secret"}
     return subprocess.run([sys.executable, "-c", code, "run", str(root / "dibao.yaml"), "--period", "2016-07"],
