@@ -112,9 +112,23 @@ def test_the_merged_ranges_come_from_the_sheet_xml(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "a.xlsx")
     name, member = excel_fast.pick_sheet(path, None)
     assert name == "名单"
-    spans = excel_fast.merges(path, member)
+    spans, in_a = excel_fast.scan(path, member)
+    assert not in_a  # column A is empty: the columns' start comes from fastexcel's lazy load
     assert (2, 1, 2, 6) in spans and (3, 3, 3, 4) in spans and len(spans) == 8
     assert sorted(spans) == sorted(excel_reader.read_sheet(path, None)[1])  # as python-calamine reports them
+
+
+def test_a_sheet_using_column_a(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wb = xlsxwriter.Workbook(str(tmp_path / "a.xlsx"))
+    ws = wb.add_worksheet("名单")
+    ws.merge_range(0, 0, 0, 2, "标题")
+    ws.write_row(1, 0, ["姓名", "金额", "日期"])
+    for r in range(2, 40):
+        ws.write_row(r, 0, [f"人{r}", r * 1.25, None if r % 7 else "合计"])
+    ws.write_row(40, 0, ["合计", 999])
+    wb.close()
+    assert excel_fast.scan(tmp_path / "a.xlsx", excel_fast.pick_sheet(tmp_path / "a.xlsx", None)[1])[1]
+    _same(*_both(tmp_path / "a.xlsx", monkeypatch))
 
 
 def test_python_calamine_reads_what_fastexcel_cannot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
