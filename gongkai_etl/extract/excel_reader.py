@@ -1,4 +1,5 @@
-"""Excel reader (.xlsx and legacy .xls): python-calamine, openpyxl/xlrd as fallback.
+"""Excel reader: .xlsx/.xlsm by fastexcel as Arrow columns (:mod:`excel_fast`); legacy .xls,
+.ods and workbooks fastexcel refuses by python-calamine, openpyxl/xlrd as fallback.
 
 Spreadsheets as departments keep them: title rows above the header, header
 cells merged over two rows, hidden sheets, empty trailing rows and a 合计 row
