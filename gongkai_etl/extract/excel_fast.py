@@ -7,12 +7,15 @@ most of an Excel run. Here the cells stay in Arrow and only the rows that may
 be special (blank, 合计, 注：, a typed date) are looked at in Python, so the
 reader's outcome is the same as :func:`excel_reader.read_sheet`'s rows would give:
 
-* fastexcel renders every cell as text; numbers as Rust prints an f64, which is
-  what ``_text`` gives (``1.0`` → ``1``, 18-digit IDs in full digits) except below
-  1e-4 (``0.000015`` against Python's ``1.5e-05``); dates as ``2024-01-05 00:00:00``
-  where ``_text`` gives ``2024-01-05``, a time of day as ``1899-12-31 13:04:00``.
-  Cells that look like either are checked against a typed load of their column
-  (a text cell that merely reads like a date stays as written) and rewritten.
+* fastexcel renders every cell as text, not always as ``_text`` does: whole numbers
+  agree (18-digit IDs in full digits), but a fraction is rounded to 9 decimals
+  (``0.333333333`` against Python's ``0.3333333333333333``), a number below 1e-4 is
+  written out (``0.000015`` against ``1.5e-05``), a date reads ``2024-01-05 00:00:00``
+  where ``_text`` gives ``2024-01-05``, a time of day ``1899-12-31 13:04:00``. Cells that
+  look like these are checked against a typed load of their column (a datetime load
+  for dates, a float load for fractions; a text cell that merely reads like a date or
+  a number stays as written) and rewritten. The float load is a second parse of the
+  sheet; when the top of the sheet shows fractions it runs beside the first.
 * merged ranges, which fastexcel does not report, are read from the sheet's XML.
 """
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 import re
 import threading
 import zipfile
-import zlib  # noqa: F401  (the zip members are inflated by zlib, which releases the GIL)
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -42,6 +45,9 @@ _WS = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}
 _BLANK = f"^[{_WS}]*$"
 #: Every character a 合计 label (needs 计 or 和) or a footnote (FOOTNOTE's first letters) must hold.
 _SPECIAL = "[计和注说备填制审负联数资单]"
+#: A number with a fraction as fastexcel renders it.
+_FRACTION = "^-?[0-9]+\\.[0-9]+$"
+_FRACTION_XML = re.compile(rb"<v>-?[0-9]*\.[0-9]")
 #: How fastexcel renders a typed date or a number below 1e-4 (see the module docstring).
 _SUSPECT = "^(-?0\\.0000|\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(\\.\\d+)?$)"
 
@@ -148,8 +154,19 @@ def load_columns(path: Path, name: str, member: str) -> tuple[list[pa.Array], li
         except Exception as exc:  # reported after the load, which may explain it better
             got["error"] = exc
 
+    def read_floats() -> None:
+        try:
+            got["floats"] = fastexcel.read_excel(str(path)).load_sheet(
+                name, header_row=None, skip_rows=0, dtypes="float", eager=True
+            )
+        except Exception as exc:  # then the load after the string one says what is wrong
+            got["floats_error"] = exc
+
     worker = threading.Thread(target=read_merges, daemon=True)
     worker.start()  # inflating the XML overlaps fastexcel's parse
+    floats = threading.Thread(target=read_floats, daemon=True)
+    if fractions_ahead(path, member):
+        floats.start()  # the second parse _fix_fractions needs, beside the first (fastexcel frees the GIL)
     reader = fastexcel.read_excel(str(path))
     # Eager is ~0.2 s quicker at 200k rows than the lazy sheet, but tells not where the
     # columns start: fastexcel begins at the first used column, python-calamine at A.
@@ -187,7 +204,64 @@ def load_columns(path: Path, name: str, member: str) -> tuple[list[pa.Array], li
             col = columns[pad + i]
             new = [_render(t) for t in pc.filter(col, fix).to_pylist()]
             columns[pad + i] = pc.replace_with_mask(col, fix, pa.array(new, pa.string()))
+    def float_columns(wanted: list[int]) -> list[pa.Array]:
+        if floats.ident is not None:
+            floats.join()
+            if "floats" in got:
+                return [got["floats"].column(i - pad) for i in wanted]
+        batch = reader.load_sheet(name, header_row=None, skip_rows=0, use_columns=wanted, dtypes="float", eager=True)
+        return [batch.column(k) for k in range(len(wanted))]
+
+    _fix_fractions(float_columns, columns, pad)
     return columns, got.get("merges", [])
+
+
+def _nine(value: float) -> str:
+    """How fastexcel renders a number that is not whole: 9 decimals, trailing zeros dropped."""
+    return f"{value:.9f}".rstrip("0").rstrip(".")
+
+
+def fractions_ahead(path: Path, member: str) -> bool:
+    """Whether the first 256 KiB of the sheet's XML hold a number with a fraction: then the
+    float load is started beside the string one rather than after it. A guess; either way
+    the outcome is the same, only the time differs."""
+    with zipfile.ZipFile(path) as z, z.open(member) as fh:
+        return _FRACTION_XML.search(fh.read(1 << 18)) is not None
+
+
+def _fix_fractions(float_columns: Callable[[list[int]], list[pa.Array]], columns: list[pa.Array], pad: int) -> None:
+    """Numbers that are not whole, as Python's ``repr`` shows them (``_text``), not rounded
+    to 9 decimals as fastexcel renders them: 0.1+0.2 is ``0.30000000000000004``, and
+    123456789.123 is ``123456789.123``, not ``123456789.122999996``. The 9-decimal text
+    cannot tell 0.3 from 0.30000000000000004, so columns holding such numbers are loaded
+    again as floats (a second parse of the sheet: the price of being exact)."""
+    wanted = [i for i in range(pad, len(columns)) if pc.any(pc.match_substring(columns[i], ".")).as_py()]
+    masks = {i: pc.fill_null(pc.match_substring_regex(columns[i], _FRACTION), False) for i in wanted}
+    # A zero may be noise below 5e-10 (0.1+0.2-0.3) in a column of fractions. (-0.0 is
+    # left as fastexcel shows it, -0: a text cell "-0" could not be told from it.)
+    masks = {i: pc.or_(m, pc.fill_null(pc.equal(columns[i], "0"), False)) for i, m in masks.items() if pc.any(m).as_py()}
+    if not masks:
+        return
+    loaded = float_columns(list(masks))
+    for k, (i, mask) in enumerate(masks.items()):
+        texts = pc.filter(columns[i], mask).to_pylist()
+        values = pc.filter(loaded[k], mask).to_pylist()
+        new = [_fraction(t, v) for t, v in zip(texts, values, strict=True)]
+        if new != texts:
+            columns[i] = pc.replace_with_mask(columns[i], mask, pa.array(new, pa.string()))
+
+
+def _fraction(text: str, value: float | None) -> str:
+    """``_text`` of the cell fastexcel rendered as ``text`` and loads as ``value``.
+
+    A text cell parses as a float too: it is left as written unless it reads exactly
+    as fastexcel renders that float, and then ``_text`` gives the same text, but for
+    text spelling a number below 1e-4 (typed ones were rewritten before: see _SUSPECT).
+    """
+    if value is None or text.startswith(("0.0000", "-0.0000")):
+        return text
+    shown = str(int(value)) if value.is_integer() else repr(value)
+    return shown if shown != text and text == _nine(value) else text
 
 
 def blank_cells(col: pa.Array) -> pa.Array:

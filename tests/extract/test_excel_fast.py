@@ -148,3 +148,27 @@ def test_an_empty_sheet(tmp_path: Path) -> None:
     wb.close()
     with pytest.raises(InputError, match="sheet is empty"):
         ExcelReader().read(str(tmp_path / "e.xlsx"), {})
+
+
+@pytest.mark.parametrize("ahead", [True, False])
+def test_fractions_as_python_shows_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) -> None:
+    """fastexcel renders a fraction with 9 decimals; the reader gives Python's repr, as before,
+    whether the float load ran beside the string one or after it."""
+    monkeypatch.setattr(excel_fast, "fractions_ahead", lambda *_: ahead)
+    wb = xlsxwriter.Workbook(str(tmp_path / "f.xlsx"))
+    ws = wb.add_worksheet("名单")
+    ws.write_row(0, 0, ["姓名", "金额", "备注"])
+    numbers = [0.1 + 0.2, 123456789.123, 1 / 3, 0.3, 1052.5, 0.1 + 0.2 - 0.3, 7.0, 0.0, 1e-10, 2.675, 1e15 + 0.25]
+    texts = ["0.3", "1.50", "0.00001", "0", "123456789.123", "-0", "1.0"]
+    for r, value in enumerate(numbers):
+        ws.write_row(r + 1, 0, [f"人{r}", value, texts[r] if r < len(texts) else None])
+    for r, text in enumerate(texts):
+        ws.write_string(r + 1, 2, text)
+    wb.close()
+    fast, slow = _both(tmp_path / "f.xlsx", monkeypatch)
+    _same(fast, slow)
+    got = fast.batches[0].to_pydict()
+    # (XlsxWriter writes 16 significant digits: 0.1 + 0.2 is stored as 0.3)
+    assert got["金额"][:3] == ["0.3", "123456789.123", "0.3333333333333333"]
+    assert got["金额"][5:9] == ["5.551115123125783e-17", "7", "0", "1e-10"]
+    assert got["备注"][:7] == texts
