@@ -11,11 +11,13 @@ reader's outcome is the same as :func:`excel_reader.read_sheet`'s rows would giv
   agree (18-digit IDs in full digits), but a fraction is rounded to 9 decimals
   (``0.333333333`` against Python's ``0.3333333333333333``), a number below 1e-4 is
   written out (``0.000015`` against ``1.5e-05``), a date reads ``2024-01-05 00:00:00``
-  where ``_text`` gives ``2024-01-05``, a time of day ``1899-12-31 13:04:00``. Cells that
+  where ``_text`` gives ``2024-01-05``. Cells that
   look like these are checked against a typed load of their column (a datetime load
   for dates, a float load for fractions; a text cell that merely reads like a date or
   a number stays as written) and rewritten. The float load is a second parse of the
   sheet; when the top of the sheet shows fractions it runs beside the first.
+  Times of day, durations ([h]:mm) and 1904-based workbooks, which fastexcel shows as
+  dates near an epoch, are left to python-calamine (:class:`NotHere`).
 * merged ranges, which fastexcel does not report, are read from the sheet's XML.
 """
 
@@ -58,6 +60,8 @@ def sheets(path: Path) -> list[tuple[str, bool, str]]:
         book = ElementTree.fromstring(z.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    if any(el.tag.endswith("workbookPr") and el.get("date1904") in ("1", "true") for el in book.iter()):
+        raise NotHere("1904 date system")  # times fastexcel shows against another epoch
     out = []
     for el in book.iter():
         if el.tag.rsplit("}", 1)[-1] != "sheet":
@@ -115,16 +119,23 @@ def pick_sheet(path: Path, sheet: str | int | None) -> tuple[str, str]:
     return name, member
 
 
+class NotHere(Exception):
+    """A workbook this path does not read exactly as python-calamine: the reader takes that path."""
+
+
 def _render(text: str) -> str:
     """``_text`` of the typed cell fastexcel rendered as ``text`` (a date or a tiny number)."""
     if not text[:1].isdigit() or text[4:5] != "-":
         return repr(float(text))
     day, clock, frac = text[:10], text[11:19], text[20:]
-    micro = f".{frac.ljust(6, '0')[:6]}" if frac else ""
-    if day == "1899-12-31":  # a time of day: python-calamine gives a datetime.time
-        return clock + micro
+    if day < "1900-03-01":
+        # A time of day (python-calamine: datetime.time) or a duration such as [h]:mm
+        # (timedelta, '1 day, 12:00:00'): fastexcel shows both as dates near the epoch
+        # and keeps not the cell's kind, so such sheets go the python-calamine way.
+        raise NotHere(f"time or duration cell {text!r}")
     if clock == "00:00:00":
         return day
+    micro = f".{frac.ljust(6, '0')[:6]}" if frac else ""
     return f"{day} {clock}{micro}"
 
 

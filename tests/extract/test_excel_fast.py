@@ -51,7 +51,7 @@ def _workbook(path: Path) -> Path:
     values: list[tuple[Any, Any]] = [
         (1, None), (1.5, None), (110101199001011234, None), (110101199001011, None), (1.5e-05, None),
         (-2.5e-07, None), (1e20, None), (0.1, None), (True, None), (dt.datetime(2024, 1, 5), day),
-        (dt.datetime(2024, 1, 5, 13, 4, 5), stamp), (dt.datetime(1899, 12, 31, 13, 4), clock),
+        (dt.datetime(2024, 1, 5, 13, 4, 5), stamp), (dt.datetime(2024, 1, 5, 13, 4), clock),
         (dt.datetime(2024, 1, 5, 0, 0, 0, 500000), stamp), (dt.datetime(2024, 1, 5, 8, 0, 0, 250000), stamp),
         ("2024-01-05 00:00:00", None), ("0.00001", None), ("", None), ("  ", None), (45000, day),
     ]
@@ -88,7 +88,7 @@ def test_fastexcel_and_python_calamine_read_the_same(tmp_path: Path, monkeypatch
     amounts = got[fast.columns[3]]
     assert amounts[:9] == ["1", "1.5", "110101199001011200", "110101199001011", "1.5e-05", "-2.5e-07",
                            "100000000000000000000", "0.1", "true"]
-    assert amounts[9:19] == ["2024-01-05", "2024-01-05 13:04:05", "13:04:00", "2024-01-05",
+    assert amounts[9:19] == ["2024-01-05", "2024-01-05 13:04:05", "2024-01-05 13:04:00", "2024-01-05",
                              "2024-01-05 08:00:00.250000", "2024-01-05 00:00:00", "0.00001", None, "  ",
                              "2023-03-15"]
     assert got[fast.columns[2]][-4:-1] == ["合户", "合户", "合户"]
@@ -172,3 +172,24 @@ def test_fractions_as_python_shows_them(tmp_path: Path, monkeypatch: pytest.Monk
     assert got["金额"][:3] == ["0.3", "123456789.123", "0.3333333333333333"]
     assert got["金额"][5:9] == ["5.551115123125783e-17", "7", "0", "1e-10"]
     assert got["备注"][:7] == texts
+
+
+@pytest.mark.parametrize("kind", ["time", "duration", "1904"])
+def test_times_durations_and_1904_go_the_python_calamine_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """fastexcel shows a time of day, a [h]:mm duration and a 1904-based time as dates near
+    an epoch; python-calamine gives datetime.time and timedelta: such sheets take its path."""
+    wb = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"), {"date_1904": kind == "1904"})
+    ws = wb.add_worksheet("名单")
+    ws.write_row(0, 0, ["姓名", "时长"])
+    fmt = wb.add_format({"num_format": "[h]:mm:ss" if kind == "duration" else "hh:mm"})
+    for r in range(1, 5):
+        ws.write_string(r, 0, f"人{r}")
+        ws.write_number(r, 1, r * 0.375 if kind != "duration" else r * 0.75, fmt)
+    wb.close()
+    fast, slow = _both(tmp_path / "t.xlsx", monkeypatch)
+    _same(fast, slow)
+    shown = fast.batches[0].to_pydict()["时长"]
+    assert shown[0] == ("18:00:00" if kind == "duration" else "09:00:00")
+    assert kind != "duration" or shown[1] == "1 day, 12:00:00"
