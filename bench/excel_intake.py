@@ -1,5 +1,6 @@
 """Excel intake: a 低保 list kept as a workbook (.xlsx, a title row above the header,
-numbers as numbers) through `etl run`, end to end, read by python-calamine.
+numbers as numbers) through `etl run`, end to end, read by fastexcel (calamine in
+Rust, handing over Arrow columns; python-calamine before 2026-12-05).
 
     python bench/excel_intake.py [--rows 200000] [--repeat 3] [--work /tmp/gongkai-bench] [--no-record]
 
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  etl run, .xlsx {args.rows:>10,} rows {secs:8.2f}s {rss:8.0f} MiB  (round {round_no + 1})", flush=True)
     secs = statistics.median(s for s, _ in runs)
     rss = statistics.median(r for _, r in runs)
-    line = (f"| f. etl run, .xlsx intake (calamine) | {args.rows:,} | {secs:.2f} | {args.rows / secs:,.0f} | {rss:.0f} | "
+    line = (f"| f. etl run, .xlsx intake (fastexcel) | {args.rows:,} | {secs:.2f} | {args.rows / secs:,.0f} | {rss:.0f} | "
             f"{min(s for s, _ in runs):.2f}–{max(s for s, _ in runs):.2f} s |")
     text = "| contender | rows | seconds | rows/s | peak RSS MiB | runs |\n|---|---:|---:|---:|---:|---|\n" + line
     print(text)

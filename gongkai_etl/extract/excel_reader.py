@@ -1,4 +1,5 @@
-"""Excel reader (.xlsx and legacy .xls): python-calamine, openpyxl/xlrd as fallback.
+"""Excel reader: .xlsx/.xlsm by fastexcel as Arrow columns (:mod:`excel_fast`); legacy .xls,
+.ods and workbooks fastexcel refuses by python-calamine, openpyxl/xlrd as fallback.
 
 Spreadsheets as departments keep them: title rows above the header, header
 cells merged over two rows, hidden sheets, empty trailing rows and a 合计 row
@@ -13,11 +14,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai_etl.contracts import ROW_COLUMN, RawTable, Reader
 from gongkai_etl.errors import InputError
+from gongkai_etl.extract import excel_fast
 from gongkai_etl.extract.headers import (
     cell_text,
     choose_names,
@@ -142,6 +145,97 @@ def read_sheet(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], li
     raise InputError(f"无法读取 Excel 文件，可能已损坏或被截断 (cannot read workbook; damaged or truncated?): {errors[-1]}", file=path)
 
 
+
+Parts = tuple[list[str], list[pa.Array], list[int] | pa.Array, list[tuple[int, str]], list[tuple[int, list[Any], int]], str, int, int]
+#: Read by fastexcel (below); .xls and other workbooks by python-calamine as before
+#: (an .xls holds at most 65,536 rows, and fastexcel reports no merged ranges).
+FAST_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _classify(number: int, row: list[Any], state: tuple[list[tuple[int, str]], list[tuple[int, list[Any], int]]], kept: int) -> bool:
+    """Whether sheet row ``number`` (1-based) is data; a 合计 or footnote row is recorded in ``state``."""
+    excluded, totals = state
+    if not any(cell_text(c) for c in row):
+        return False
+    if is_total_row(row):
+        excluded.append((number, "合计/小计行 (total row)"))
+        totals.append((number, [_text(c) for c in row], kept))
+        return False
+    if is_footnote_row(row):
+        excluded.append((number, "脚注行 (footnote)"))
+        return False
+    return True
+
+
+def _header(rows: list[list[Any]], merges: list[tuple[int, int, int, int]], options: Mapping[str, Any], expected: list[str]) -> tuple[int, int]:
+    start, depth = find_header(rows, expected, header_rows=options.get("header_rows"))
+    if not options.get("header_rows"):
+        # header cells merged downwards (序号 over two header rows) belong to the header
+        below = [r1 for r0, _, r1, _ in merges if start <= r0 < start + depth]
+        depth = max([depth, *(r1 - start + 1 for r1 in below)])
+    return start, depth
+
+
+def _reshape_rows(path: Path, rows: list[list[Any]], merges: list[tuple[int, int, int, int]], sheet_name: str,
+                  options: Mapping[str, Any], expected: list[str]) -> Parts:
+    """Header, data columns and excluded rows of a sheet read as Python rows (python-calamine, openpyxl, xlrd)."""
+    rows = [r if type(r) is list else list(r) for r in rows]  # lists already from every reader: no copy
+    while rows and not any(cell_text(c) for c in rows[-1]):
+        rows.pop()  # empty trailing rows
+    if not rows:
+        raise InputError(f"工作表 {sheet_name!r} 没有数据 (sheet is empty)", file=path)
+    start, depth = _header(rows, merges, options, expected)
+    _apply_merges(rows, merges, start, start + depth, vertical_only=False)
+    _apply_merges(rows, merges, start + depth, len(rows), vertical_only=True)
+    names = choose_names(combine_header_rows(rows[start : start + depth]), expected)
+    kept: list[list[Any]] = []
+    row_numbers: list[int] = []
+    state: tuple[list[tuple[int, str]], list[tuple[int, list[Any], int]]] = ([], [])
+    for offset, row in enumerate(rows[start + depth :]):
+        number = start + depth + offset + 1  # 1-based sheet row
+        if _classify(number, row, state, len(row_numbers)):
+            row_numbers.append(number)
+            kept.append(row)
+    return names, _text_columns(kept, len(names)), row_numbers, *state, sheet_name, start, depth
+
+
+def _read_fast(path: Path, options: Mapping[str, Any], expected: list[str]) -> Parts | None:
+    """As :func:`_reshape_rows` on :func:`read_sheet`'s rows, from fastexcel's Arrow columns;
+    None where fastexcel is missing or cannot read the file (the other readers then decide)."""
+    try:
+        name, member = excel_fast.pick_sheet(path, options.get("sheet"))
+        columns, merges = excel_fast.load_columns(path, name, member)
+    except InputError:
+        raise
+    except Exception:  # no fastexcel, or a workbook it refuses: python-calamine/openpyxl try, and report
+        return None
+    n = excel_fast.last_used_row(columns)
+    if not n:
+        raise InputError(f"工作表 {name!r} 没有数据 (sheet is empty)", file=path)
+    rows = excel_fast.top_rows(columns, min(n, 30 + max(3, options.get("header_rows") or 0)))
+    start, depth = _header(rows, merges, options, expected)
+    if start + depth > len(rows):
+        rows = excel_fast.top_rows(columns, min(n, start + depth))
+    _apply_merges(rows, merges, start, start + depth, vertical_only=False)
+    names = choose_names(combine_header_rows(rows[start : start + depth]), expected)
+    first = start + depth
+    excel_fast.fill_vertical(columns, merges, first, n)
+    odd = excel_fast.odd_rows(columns, first, n)
+    taken = pa.array(odd, pa.int64())
+    odd_rows = zip(*(pc.take(c, taken).to_pylist() for c in columns), strict=True) if odd else iter(())
+    dropped: list[int] = []
+    state: tuple[list[tuple[int, str]], list[tuple[int, list[Any], int]]] = ([], [])
+    for r, row in zip(odd, odd_rows, strict=True):  # every other row is data
+        if not _classify(r + 1, list(row), state, r - first - len(dropped)):
+            dropped.append(r)
+    index = pa.array(np.arange(first, n, dtype=np.int64))
+    if dropped:
+        index = pc.filter(index, pc.invert(pc.is_in(index, pa.array(dropped, pa.int64()))))
+        arrays = [pc.take(c, index) for c in columns[: len(names)]]
+    else:
+        arrays = [c.slice(first, n - first) for c in columns[: len(names)]]
+    return names, arrays, pc.add(index, 1), *state, name, start, depth
+
 def _apply_merges(rows: list[list[Any]], merges: list[tuple[int, int, int, int]], first: int, upto: int, *, vertical_only: bool) -> None:
     """Copy a merged cell's value into every cell it covers, for rows ``first`` to ``upto - 1``.
 
@@ -215,40 +309,13 @@ class ExcelReader(Reader):
         mode = totals_mode(options)
         expected = list(expected)
         sniff_workbook(path)
-        rows, merges, sheet_name = read_sheet(path, options.get("sheet"))
-        rows = [r if type(r) is list else list(r) for r in rows]  # lists already from every reader: no copy
-        while rows and not any(cell_text(c) for c in rows[-1]):
-            rows.pop()  # empty trailing rows
-        if not rows:
-            raise InputError(f"工作表 {sheet_name!r} 没有数据 (sheet is empty)", file=path)
-        start, depth = find_header(rows, expected, header_rows=options.get("header_rows"))
-        if not options.get("header_rows"):
-            # header cells merged downwards (序号 over two header rows) belong to the header
-            below = [r1 for r0, _, r1, _ in merges if start <= r0 < start + depth]
-            depth = max([depth, *(r1 - start + 1 for r1 in below)])
-        _apply_merges(rows, merges, start, start + depth, vertical_only=False)
-        _apply_merges(rows, merges, start + depth, len(rows), vertical_only=True)
-        names = choose_names(combine_header_rows(rows[start : start + depth]), expected)
-        width = len(names)
-        kept: list[list[Any]] = []
-        row_numbers: list[int] = []
-        excluded: list[tuple[int, str]] = []
-        totals: list[tuple[int, list[Any], int]] = []  # (sheet row, cells, data rows above it)
-        for offset, row in enumerate(rows[start + depth :]):
-            number = start + depth + offset + 1  # 1-based sheet row
-            if not any(cell_text(c) for c in row):
-                continue
-            if is_total_row(row):
-                excluded.append((number, "合计/小计行 (total row)"))
-                totals.append((number, [_text(c) for c in row], len(row_numbers)))
-                continue
-            if is_footnote_row(row):
-                excluded.append((number, "脚注行 (footnote)"))
-                continue
-            row_numbers.append(number)
-            kept.append(row)
-        arrays = _text_columns(kept, width)
-        batch = pa.RecordBatch.from_arrays([*arrays, pa.array(row_numbers, pa.int64())], names=[*names, ROW_COLUMN])
+        parts = _read_fast(path, options, expected) if path.suffix.lower() in FAST_SUFFIXES else None
+        if parts is None:
+            rows, merges, sheet_name = read_sheet(path, options.get("sheet"))
+            parts = _reshape_rows(path, rows, merges, sheet_name, options, expected)
+        names, arrays, row_numbers, excluded, totals, sheet_name, start, depth = parts
+        numbers = row_numbers if isinstance(row_numbers, pa.Array) else pa.array(row_numbers, pa.int64())
+        batch = pa.RecordBatch.from_arrays([*arrays, numbers], names=[*names, ROW_COLUMN])
         check = TotalsCheck(names, location=str(path), mode=mode)
         done = 0
         for number, cells, above in totals:
