@@ -128,19 +128,21 @@ def _assess_timeliness(home: Home, ledger: Ledger, rv: Review, dataset: Dataset,
     try:
         summary = assess_version(home, ledger, pipeline, dataset, rv.period, version, day, rv.run_id)
         if summary and "error" not in summary:  # the site shows the records' timeliness, known only now
-            show_record_timeliness(home, ledger)
+            show_record_timeliness(home, ledger, dataset.id)
     except GongkaiError:  # the publication stands; `etl status` reports timeliness
         pass
 
 
-def show_record_timeliness(home: Home, ledger: Ledger) -> None:
-    """Regenerate the catalog and site once more after a per-record deadline check:
-    the after_publish hook ran before the records were judged. Loaded only then
-    (Jinja templates among it); an object-store output is synced again."""
+def show_record_timeliness(home: Home, ledger: Ledger, dataset: str | None = None) -> None:
+    """Regenerate the catalog and site once more after a per-record deadline check
+    of ``dataset``: the after_publish hook ran before the records were judged. Only
+    that dataset's changelogs and datapackage are looked at again (the check changes
+    no other dataset). Loaded only then (Jinja templates among it); an object-store
+    output is synced again."""
     from gongkai_etl.portal.regenerate import after_publish as regenerate
     from gongkai_etl.publish.objectstore import sync_output
 
-    regenerate(home.out, ledger)
+    regenerate(home.out, ledger, dataset)
     sync_output(home.out, ledger)
 
 
