@@ -1,6 +1,6 @@
 """Many small runs: every district's pipelines in one `etl run`, per executor (issue 19 item 5).
 
-    python bench/many_districts.py [--districts 16] [--work /tmp/gongkai-districts]
+    python bench/many_districts.py [--districts 16 | --units 1150] [--work /tmp/gongkai-districts]
                                    [--only inproc local1 local2 dask] [--no-record]
 
 bench/generate_districts.py writes each district's inputs (the bundled sample generators,
@@ -166,11 +166,16 @@ def start_cluster():
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="gongkai-etl: many districts' small runs")
     ap.add_argument("--districts", type=int, default=16)
+    ap.add_argument("--units", type=int, default=None,
+                    help="about this many pipeline-periods instead of --districts (each district has "
+                         f"{sum(PERIODS.values())}: --units 1150 runs 61 districts, 1,159 units)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/gongkai-districts"))
     ap.add_argument("--only", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--no-record", action="store_true", help="print only, do not append to RESULTS.md")
     args = ap.parse_args(argv)
+    if args.units:
+        args.districts = max(1, round(args.units / sum(PERIODS.values())))
     work = args.work
     shutil.rmtree(work, ignore_errors=True)
     bad = check_district_zero(work)
@@ -241,8 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_record:
         only = f" --only {' '.join(args.only)}" if args.only != list(CONFIGS) else ""
+        size = f"--units {args.units}" if args.units else f"--districts {args.districts}"
         head = (f"\n## {datetime.now():%Y-%m-%d %H:%M} many districts (issue 19 item 5)\n\n{machine()}  \n{versions()}  \n"
-                f"`python bench/many_districts.py --districts {args.districts}{only}`\n\n{text}\n\n"
+                f"`python bench/many_districts.py {size}{only}`\n\n{text}\n\n"
                 f"One run each; load average at the start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared). "
                 "Overhead per unit = (wall − data work / workers) / units; data work is the "
                 "extract, normalize, validate, derive, protect and stage seconds `etl run` reports per dataset-period.\n")

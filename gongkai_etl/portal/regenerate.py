@@ -104,8 +104,8 @@ def regenerate(
     site is also kept fresh when a generated one is already there. ``only``: the
     changelogs and datapackages of just these datasets (see :func:`refresh_all`).
     catalog.json is written whole, from the kept nodes of the datasets that did not
-    change (``strict``, as ``etl catalog``: every node built afresh); the site is
-    rebuilt whole.
+    change (``strict``, as ``etl catalog``: every node built afresh); the site's
+    index is rewritten, and of its dataset pages those of ``only`` (all without it).
     """
     datasets = datasets if datasets is not None else registry_datasets(ledger)
     cfg = output_config(ledger) if base_url is None or site is None else OutputConfig()
@@ -116,7 +116,7 @@ def regenerate(
         refresh_all(out_dir, ledger, datasets, strict=strict, only=only)
         result: dict[str, Any] = {"base_url": base, "site": site}
         if site:
-            result["pages"], result["index"] = write_site(out_dir, ledger, datasets, base_url=base)
+            result["pages"], result["index"] = write_site(out_dir, ledger, datasets, base_url=base, only=only)
         result["catalog"] = write_catalog(out_dir, ledger, datasets, base_url=base, site=site or None, rebuild=strict)
     return result
 
@@ -134,3 +134,12 @@ def after_publish(out_dir: Path, ledger: Ledger, dataset: str | None = None) -> 
             f"目录生成失败，数据已发布 (catalog regeneration failed; the data itself is published): {type(exc).__name__}: {exc}",
             file=out_dir / "catalog.json",
         ) from exc
+
+
+def after_record_timeliness(out_dir: Path, ledger: Ledger, dataset: str) -> None:
+    """After a per-record deadline check of ``dataset`` (it runs after the
+    after_publish hook): only the site shows record timeliness, so without a site
+    nothing is rewritten (catalog.json and datapackage.json do not carry it)."""
+    cfg = output_config(ledger)
+    if cfg.site or is_generated_site(out_dir):
+        after_publish(out_dir, ledger, dataset)

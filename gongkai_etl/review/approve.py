@@ -134,15 +134,18 @@ def _assess_timeliness(home: Home, ledger: Ledger, rv: Review, dataset: Dataset,
 
 
 def show_record_timeliness(home: Home, ledger: Ledger, dataset: str | None = None) -> None:
-    """Regenerate the catalog and site once more after a per-record deadline check
-    of ``dataset``: the after_publish hook ran before the records were judged. Only
-    that dataset's changelogs and datapackage are looked at again (the check changes
-    no other dataset). Loaded only then (Jinja templates among it); an object-store
-    output is synced again."""
-    from gongkai_etl.portal.regenerate import after_publish as regenerate
+    """Regenerate the site once more after a per-record deadline check of
+    ``dataset``: the after_publish hook ran before the records were judged (only the
+    site shows them; without one nothing is rewritten). ``dataset`` None: every
+    dataset is looked at again. Loaded only then (Jinja templates among it); an
+    object-store output is synced again."""
+    from gongkai_etl.portal.regenerate import after_publish, after_record_timeliness
     from gongkai_etl.publish.objectstore import sync_output
 
-    regenerate(home.out, ledger, dataset)
+    if dataset is None:
+        after_publish(home.out, ledger)
+    else:
+        after_record_timeliness(home.out, ledger, dataset)
     sync_output(home.out, ledger)
 
 
