@@ -54,6 +54,8 @@ def _fingerprint(dataset: Dataset) -> str:
     if hit is not None and hit[0] is dataset:
         return hit[1]
     fp = hashlib.sha256(repr(dataset).encode("utf-8")).hexdigest()
+    if len(_fingerprints) > 4096:  # declarations loaded from YAML anew each time would pile up
+        _fingerprints.clear()
     _fingerprints[id(dataset)] = (dataset, fp)
     return fp
 
