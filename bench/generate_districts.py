@@ -15,10 +15,20 @@ District 0 is the bundled sample itself (same seed), which the bench checks byte
 byte against ``sample_data`` for the CSV/JSON files (the workbooks carry save times).
 
 Periods: the generators are written for the periods they ship (monthly 2016-08..10,
-social assistance 2016-07..09 and 2016Q3, 三公经费 2014..2016, 黑臭水体 2015H2..2016H2:
-planted rows and progress tables are keyed by month), so a district has 19
-pipeline-periods, not the 55 a full 2016 would give; ``--districts 60`` reaches the
-issue's ~1,150 units.
+social assistance 2016-07..09 and 2016Q3, 三公经费 2014..2016, 黑臭水体 2015H2..2016H2),
+so a district has 19 pipeline-periods, not the 72 of the issue's "16 districts x 6
+domains x 12 months". More months are not a matter of an option: each generator has
+its months as constants and keys its content to them (air quality's pollution
+episodes, power cut and analyser service on fixed dates, its hourly timestamps
+inside the month; PPP's period-end dates, debts and progress tables in dicts keyed
+"2016-08".."2016-10"; social assistance's planted rows and encodings per month), and
+the pipelines check every row's date against its period, so relabelled copies would
+be rejected rather than published. The issue's ~1,150 units are reached with more districts
+instead: ``--districts 61`` (or ``bench/many_districts.py --units 1150``) gives
+1,159. What differs from 16 x 72 is the size of each output (52 dataset-periods
+instead of ~200): the per-unit overhead is the same kind of work, and since the
+catalog is spliced from kept nodes (portal/catalog_file.py) only the final write
+of catalog.json still grows with an output's size.
 
 Output: one folder per district (``<work>/out/dNN``). Dataset ids are fixed by the
 plugins (every district's PPP pipeline publishes ``ppp_project``), so districts sharing

@@ -70,11 +70,13 @@ def state_tmp_dir(path: Path) -> Path | None:
     return home.tmp if home is not None else None
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
     """Write ``data`` to ``path`` so a reader sees the old file or the new one, never a part.
 
     The temporary file lives in the output's ``.gongkai/tmp`` (same file system)
-    when there is one, else beside the target.
+    when there is one, else beside the target. ``sync_dir=False``: the caller
+    fsyncs the folder itself, once after several files it writes there, before
+    anything that names them is written.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +89,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             if exc.errno != errno.EXDEV or tmp_dir is None:
                 raise
             _write_and_replace(path, data, path.parent)  # tmp dir on another file system
-        fsync_dir(path.parent)
+        if sync_dir:
+            fsync_dir(path.parent)
     except OSError as exc:
         raise write_error("写入失败 (write failed)", exc, path) from None
 

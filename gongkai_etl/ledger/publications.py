@@ -101,6 +101,19 @@ class PublicationLog(Database):
             rows = self.conn.execute("SELECT * FROM publications WHERE dataset = ? ORDER BY period, version", (dataset,))
         return [_pub(r) for r in rows]
 
+    def current_index(self) -> list[tuple[str, str, int, str, str, int]]:
+        """(dataset, period, version, published_at, content_hash, rows) of every current
+        publication, by dataset and period: what identifies them, without parsing
+        their file lists (the catalog checks which datasets changed with it)."""
+        q = ("SELECT dataset, period, version, published_at, content_hash, rows FROM publications"
+             " WHERE current = 1 ORDER BY dataset, period")
+        return [tuple(r) for r in self.conn.execute(q)]  # type: ignore[misc]
+
+    def first_published(self) -> dict[str, str]:
+        """Each dataset's earliest ``published_at`` over all its versions (its catalog "issued")."""
+        rows = self.conn.execute("SELECT dataset, MIN(published_at) FROM publications GROUP BY dataset")
+        return {r[0]: r[1] for r in rows}
+
     def next_version(self, dataset: str, period: str) -> int:
         row = self.conn.execute(
             "SELECT MAX(version) FROM publications WHERE dataset = ? AND period = ?", (dataset, period)

@@ -19,7 +19,8 @@ file stays plain JSON-LD and reads naturally to a Chinese portal.
 Download URLs are relative to the catalog file unless a base URL is set
 (``output.base_url`` of the pipelines, or ``etl catalog --base-url``). It is
 rewritten after every publish by the portal's ``after_publish`` hook
-(:mod:`gongkai_etl.portal.hooks`, :mod:`gongkai_etl.portal.regenerate`).
+(:mod:`gongkai_etl.portal.hooks`, :mod:`gongkai_etl.portal.regenerate`), from
+dataset nodes kept encoded between publishes (:mod:`gongkai_etl.portal.catalog_file`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from gongkai_etl import __version__
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.divisions import division_name
 from gongkai_etl.errors import ConfigError, GongkaiError
-from gongkai_etl.files import atomic_write_json
 from gongkai_etl.ledger import Ledger, Publication, now_iso
 from gongkai_etl.periods import Cadence, Period
 from gongkai_etl.portal.changelog import load_manifest
@@ -296,6 +296,12 @@ def build_catalog(
         if ds_id in datasets
     ]
     modified = max((n["dct:modified"]["@value"] for n in nodes), default=now_iso())
+    return catalog_document(base_url, site, modified, nodes)
+
+
+def catalog_document(base_url: str, site: bool, modified: str, nodes: Any) -> dict[str, Any]:
+    """The catalog around its dataset nodes (``nodes``: the list, or a stand-in
+    that :mod:`gongkai_etl.portal.catalog_file` replaces with encoded nodes)."""
     catalog: dict[str, Any] = {
         "@context": CONTEXT,
         "@id": _join(base_url, "catalog.json"),
@@ -313,11 +319,3 @@ def build_catalog(
     if site:
         catalog["foaf:homepage"] = {"@id": _join(base_url, "index.html")}
     return catalog
-
-
-def write_catalog(out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], *, base_url: str = "", site: bool | None = None) -> Path:
-    path = out_dir / "catalog.json"
-    atomic_write_json(path, build_catalog(out_dir, ledger, datasets, base_url=base_url, site=site))
-    return path
-
-

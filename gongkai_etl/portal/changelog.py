@@ -27,6 +27,7 @@ date, and a run killed half-way is repaired by the next publish.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sys
@@ -40,7 +41,7 @@ import pyarrow.parquet as pq
 
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError, PublishError
-from gongkai_etl.files import atomic_write_bytes, atomic_write_json, sha256_file
+from gongkai_etl.files import atomic_write_bytes, atomic_write_json, fsync_dir
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger, Publication
 from gongkai_etl.periods import Period
@@ -333,8 +334,8 @@ def refresh_changelog(out_dir: Path, ledger: Ledger, dataset: Dataset) -> bool:
         files: dict[str, dict[str, Any]] = {}
         for fmt, data in (("parquet", parquet_bytes(changes)), ("csv", csv_bytes(changes))):
             rel = changes_rel(pub.period, fmt)
-            atomic_write_bytes(ddir / rel, data)
-            files[rel] = {"format": fmt, "bytes": len(data), "sha256": sha256_file(ddir / rel)}
+            atomic_write_bytes(ddir / rel, data, sync_dir=False)  # the folder is synced once, before the manifest
+            files[rel] = {"format": fmt, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         new[pub.period] = {
             "period": pub.period,
             "previous_period": prev.period,
@@ -352,6 +353,8 @@ def refresh_changelog(out_dir: Path, ledger: Ledger, dataset: Dataset) -> bool:
         for rel in entry.get("files", {}):
             if rel not in keep:
                 (ddir / rel).unlink(missing_ok=True)
+    if touched:
+        fsync_dir(cdir)  # the changes files' renames are durable before the manifest names them
     if touched or set(new) != set(manifest):
         atomic_write_json(manifest_path(out_dir, dataset.id), {"version": MANIFEST_VERSION, "dataset": dataset.id, "periods": new})
         touched = True

@@ -3,6 +3,7 @@ pipelines that published into it say about it (base URL, whether to keep a site)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,31 @@ class OutputConfig:
     site: bool = False
 
 
+#: pipeline file -> (its size, time and inode, the loaded pipeline): an output is
+#: regenerated after every publish, and parsing each of its pipelines' YAML every
+#: time cost more than the regeneration itself
+_loaded: dict[str, tuple[tuple[int, int, int], Any]] = {}
+
+
+def _load(pipeline_file: str) -> Any:
+    st = os.stat(pipeline_file)
+    sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+    hit = _loaded.get(pipeline_file)
+    if hit is not None and hit[0] == sig:
+        return hit[1]
+    pipeline = load_pipeline(pipeline_file)
+    _loaded[pipeline_file] = (sig, pipeline)
+    return pipeline
+
+
 def output_pipelines(ledger: Ledger) -> list[Any]:
     """The pipelines (still loadable) whose runs made the current
     publications, most recently run first."""
     out = []
     for pipeline_file in ledger.current_pipeline_files():
         try:
-            out.append(load_pipeline(pipeline_file))
-        except GongkaiError:
+            out.append(_load(pipeline_file))
+        except (GongkaiError, OSError):
             continue  # moved or broken since: it no longer has a say
     return out
 

@@ -19,7 +19,7 @@ from gongkai_etl.errors import GongkaiError, PublishError
 from gongkai_etl.files import atomic_write_json
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger
-from gongkai_etl.portal.catalog import write_catalog
+from gongkai_etl.portal.catalog_file import write_catalog
 from gongkai_etl.portal.changelog import load_manifest, refresh_changelog, warn
 from gongkai_etl.portal.datapackage import build_datapackage
 from gongkai_etl.portal.output import OutputConfig, output_config, registry_datasets
@@ -102,8 +102,10 @@ def regenerate(
 
     ``base_url``/``site`` default to what the output's pipelines configure; the
     site is also kept fresh when a generated one is already there. ``only``: the
-    changelogs and datapackages of just these datasets (see :func:`refresh_all`);
-    catalog.json and the site are rebuilt whole.
+    changelogs and datapackages of just these datasets (see :func:`refresh_all`).
+    catalog.json is written whole, from the kept nodes of the datasets that did not
+    change (``strict``, as ``etl catalog``: every node built afresh); the site's
+    index is rewritten, and of its dataset pages those of ``only`` (all without it).
     """
     datasets = datasets if datasets is not None else registry_datasets(ledger)
     cfg = output_config(ledger) if base_url is None or site is None else OutputConfig()
@@ -114,8 +116,8 @@ def regenerate(
         refresh_all(out_dir, ledger, datasets, strict=strict, only=only)
         result: dict[str, Any] = {"base_url": base, "site": site}
         if site:
-            result["pages"], result["index"] = write_site(out_dir, ledger, datasets, base_url=base)
-        result["catalog"] = write_catalog(out_dir, ledger, datasets, base_url=base, site=site or None)
+            result["pages"], result["index"] = write_site(out_dir, ledger, datasets, base_url=base, only=only)
+        result["catalog"] = write_catalog(out_dir, ledger, datasets, base_url=base, site=site or None, rebuild=strict)
     return result
 
 
@@ -132,3 +134,12 @@ def after_publish(out_dir: Path, ledger: Ledger, dataset: str | None = None) -> 
             f"目录生成失败，数据已发布 (catalog regeneration failed; the data itself is published): {type(exc).__name__}: {exc}",
             file=out_dir / "catalog.json",
         ) from exc
+
+
+def after_record_timeliness(out_dir: Path, ledger: Ledger, dataset: str) -> None:
+    """After a per-record deadline check of ``dataset`` (it runs after the
+    after_publish hook): only the site shows record timeliness, so without a site
+    nothing is rewritten (catalog.json and datapackage.json do not carry it)."""
+    cfg = output_config(ledger)
+    if cfg.site or is_generated_site(out_dir):
+        after_publish(out_dir, ledger, dataset)

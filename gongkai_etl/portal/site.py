@@ -414,15 +414,23 @@ def _load_cache(out_dir: Path) -> dict[str, Any]:
 
 
 def write_site(
-    out_dir: Path, ledger: Ledger, datasets: dict[str, Dataset], *, base_url: str = "", catalog_name: str = "catalog.json"
+    out_dir: Path,
+    ledger: Ledger,
+    datasets: dict[str, Dataset],
+    *,
+    base_url: str = "",
+    catalog_name: str = "catalog.json",
+    only: set[str] | None = None,
 ) -> tuple[list[Path], Path]:
-    """Write every dataset page (``<out>/<dataset>/index.html``), then
-    ``<out>/index.html``; each atomically. Returns (pages, index)."""
+    """Write the dataset pages (``<out>/<dataset>/index.html``: of ``only``, and any
+    missing, when given), then ``<out>/index.html``; each atomically. (pages, index)."""
     cache = _load_cache(out_dir)
     views = _views(out_dir, ledger, datasets, cache)
     pages = []
     for v in views:
         path = out_dir / v.dataset.id / "index.html"
+        if only is not None and v.dataset.id not in only and path.exists():
+            continue
         atomic_write_bytes(path, render_dataset(out_dir, v, base_url=base_url).encode("utf-8"))
         pages.append(path)
     atomic_write_json(_cache_path(out_dir), cache)

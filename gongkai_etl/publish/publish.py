@@ -15,6 +15,7 @@ fully on the new version. Replaced versions stay in ``versions/`` for
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.files import (
-    atomic_write_json,
+    atomic_write_bytes,
     failpoint,
     fsync_dir,
     place_file,
@@ -99,7 +100,8 @@ def install_version(home: Home, ledger: Ledger, dataset: Dataset, pub: Publicati
     # count the period twice. Kept in the journal so a replay still removes them.
     stale = sorted(set(previous.files) - set(pub.files)) if previous else []
     entry = {"version_dir": str(vdir), "publication": pub.__dict__, "stale": stale}
-    atomic_write_json(journal, entry)
+    # compact: the C encoder (json.dumps with indent is CPython's pure-Python one); only recovery reads it
+    atomic_write_bytes(journal, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
     failpoint("publish:after-journal")
     replay_journal(home, ledger, dataset, entry)
     journal.unlink(missing_ok=True)

@@ -128,19 +128,24 @@ def _assess_timeliness(home: Home, ledger: Ledger, rv: Review, dataset: Dataset,
     try:
         summary = assess_version(home, ledger, pipeline, dataset, rv.period, version, day, rv.run_id)
         if summary and "error" not in summary:  # the site shows the records' timeliness, known only now
-            show_record_timeliness(home, ledger)
+            show_record_timeliness(home, ledger, dataset.id)
     except GongkaiError:  # the publication stands; `etl status` reports timeliness
         pass
 
 
-def show_record_timeliness(home: Home, ledger: Ledger) -> None:
-    """Regenerate the catalog and site once more after a per-record deadline check:
-    the after_publish hook ran before the records were judged. Loaded only then
-    (Jinja templates among it); an object-store output is synced again."""
-    from gongkai_etl.portal.regenerate import after_publish as regenerate
+def show_record_timeliness(home: Home, ledger: Ledger, dataset: str | None = None) -> None:
+    """Regenerate the site once more after a per-record deadline check of
+    ``dataset``: the after_publish hook ran before the records were judged (only the
+    site shows them; without one nothing is rewritten). ``dataset`` None: every
+    dataset is looked at again. Loaded only then (Jinja templates among it); an
+    object-store output is synced again."""
+    from gongkai_etl.portal.regenerate import after_publish, after_record_timeliness
     from gongkai_etl.publish.objectstore import sync_output
 
-    regenerate(home.out, ledger)
+    if dataset is None:
+        after_publish(home.out, ledger)
+    else:
+        after_record_timeliness(home.out, ledger, dataset)
     sync_output(home.out, ledger)
 
 

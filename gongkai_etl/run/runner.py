@@ -344,7 +344,7 @@ class Runner:
                 )
                 if out.timeliness and "error" not in out.timeliness:
                     # the after_publish hook ran before the records were judged: show them on the site too
-                    show_record_timeliness(self.home, ledger)
+                    show_record_timeliness(self.home, ledger, ds_id)
             info = StageInfo("publish", ds_id, period.key, sv.rows, sv.rows if version else 0, 0, time.perf_counter() - t)
             out.stages.append(info)
             self.reporter.stage(info)
