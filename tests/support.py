@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -160,3 +161,35 @@ def forget_declared(*dataset_ids: str) -> None:
 
     for ds_id in dataset_ids:
         load_plugins().declared.pop(ds_id, None)
+
+
+def check_unique_agrees_with_dict(keys: Any, *, seed: int, rounds: int, sizes: list[int], key_range: int) -> int:
+    """Feed random batches (duplicates, null key parts, a separator inside a value,
+    null row numbers, skipped rows) to ``check_unique`` with ``keys`` (a KeySet)
+    and with a dict, asserting the same rejects every batch; the dict's size."""
+    import random
+
+    import pyarrow as pa
+
+    from gongkai_etl.contracts import ROW_COLUMN
+    from gongkai_etl.datasets import Dataset, Field
+    from gongkai_etl.periods import Cadence
+    from gongkai_etl.validate.unique import check_unique
+
+    ds = Dataset(id="t", title_zh="t", title_en="t", cadence=Cadence.MONTHLY,
+                 fields=(Field("a", "a"), Field("b", "b", type="integer")), primary_key=("a", "b"))
+    rnd = random.Random(seed)
+    legacy: dict = {}
+    row = 1
+    for _ in range(rounds):
+        size = rnd.choice(sizes)
+        a = [rnd.choice(["x", "y", "长街道", "", None, "x\x1fy"]) for _ in range(size)]
+        b = [rnd.randrange(key_range) if rnd.random() > 0.05 else None for _ in range(size)]
+        rows = [r if rnd.random() > 0.02 else None for r in range(row, row + size)]
+        table = pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.int64()), ROW_COLUMN: pa.array(rows, pa.int64())})
+        row += size
+        skip = {i for i in range(size) if rnd.random() < 0.1}
+        old = check_unique(table, ds, legacy, skip)
+        new = check_unique(table, ds, keys, skip)
+        assert [(r.index, r.row, r.value, r.reason) for r in old] == [(r.index, r.row, r.value, r.reason) for r in new]
+    return len(legacy)

@@ -16,7 +16,7 @@ from gongkai_etl.contracts import ROW_COLUMN
 from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.periods import Cadence
 from gongkai_etl.normalize import table as normtable
-from gongkai_etl.normalize.table import normalize_table
+from gongkai_etl.normalize.table import Normalized, normalize_table
 
 FIELDS = (
     Field("amount", "金额", type="decimal", unit="元", scale=2),
@@ -59,9 +59,9 @@ def test_parsing_through_the_distinct_values_gives_what_the_rows_give(rows: list
     assert encoded == plain
 
 
-def test_a_long_repeating_amount_column_is_parsed_once_per_value() -> None:
-    amounts = ["1,996.00", "985.00", "2,010.50"] * 4000
-    table = _table([(a, "2", "2016-07-01") for a in amounts])
+def _amount_parses(table: pa.Table) -> tuple[list[int], Normalized]:
+    """normalize_table of ``table``, and the length of every array normalize_column
+    parsed for the amount field."""
     parsed: list[int] = []
     original = normtable.normalize_column
 
@@ -72,6 +72,12 @@ def test_a_long_repeating_amount_column_is_parsed_once_per_value() -> None:
 
     with mock.patch.object(normtable, "normalize_column", counting):
         normalized = normalize_table(table, DATASET)
+    return parsed, normalized
+
+
+def test_a_long_repeating_amount_column_is_parsed_once_per_value() -> None:
+    amounts = ["1,996.00", "985.00", "2,010.50"] * 4000
+    parsed, normalized = _amount_parses(_table([(a, "2", "2016-07-01") for a in amounts]))
     assert parsed == [3]  # the three distinct values, not 12,000 rows
     amount = normalized.table.column("amount")
     assert pa.types.is_decimal(amount.type)
@@ -80,15 +86,5 @@ def test_a_long_repeating_amount_column_is_parsed_once_per_value() -> None:
 
 
 def test_a_column_of_distinct_values_is_parsed_row_by_row() -> None:
-    table = _table([(f"{i}.00", "1", "2016-07-01") for i in range(20000)])
-    parsed: list[int] = []
-    original = normtable.normalize_column
-
-    def counting(arr: pa.Array | pa.ChunkedArray, f: Field, **kw: object) -> tuple[pa.Array, pa.Array]:
-        if f.name == "amount":
-            parsed.append(len(arr))
-        return original(arr, f, **kw)  # type: ignore[arg-type]
-
-    with mock.patch.object(normtable, "normalize_column", counting):
-        normalize_table(table, DATASET)
+    parsed, _ = _amount_parses(_table([(f"{i}.00", "1", "2016-07-01") for i in range(20000)]))
     assert parsed == [20000]

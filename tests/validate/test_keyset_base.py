@@ -8,17 +8,13 @@ import os
 import random
 
 import numpy as np
-import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai_etl.contracts import ROW_COLUMN
-from gongkai_etl.datasets import Dataset, Field
-from gongkai_etl.periods import Cadence
 from gongkai_etl.validate.keybase import BaseRun, Source, open_spill, write
 from gongkai_etl.validate.keyset import KeySet
-from gongkai_etl.validate.unique import check_unique
+from support import check_unique_agrees_with_dict
 
 
 class TinyBase(BaseRun):
@@ -159,24 +155,7 @@ def test_memory_per_key_stays_bounded() -> None:
     keys.close()
 
 
-DS = Dataset(id="t", title_zh="t", title_en="t", cadence=Cadence.MONTHLY,
-             fields=(Field("a", "a"), Field("b", "b", type="integer")), primary_key=("a", "b"))
-
-
 def test_check_unique_with_folds_matches_the_dict() -> None:
-    rnd = random.Random(9)
-    legacy: dict = {}
     keys = FoldingKeySet()
-    row = 1
-    for _ in range(80):
-        size = rnd.choice([0, 1, 5, 40, 120])
-        a = [rnd.choice(["x", "y", "长街道", "", None]) for _ in range(size)]
-        b = [rnd.randrange(300) if rnd.random() > 0.05 else None for _ in range(size)]
-        table = pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.int64()),
-                          ROW_COLUMN: pa.array(range(row, row + size), pa.int64())})
-        row += size
-        skip = {i for i in range(size) if rnd.random() < 0.1}
-        old = check_unique(table, DS, legacy, skip)
-        new = check_unique(table, DS, keys, skip)
-        assert [(r.index, r.row, r.value, r.reason) for r in old] == [(r.index, r.row, r.value, r.reason) for r in new]
-    assert keys._base is not None and len(keys) == len(legacy)
+    assert check_unique_agrees_with_dict(keys, seed=9, rounds=80, sizes=[0, 1, 5, 40, 120], key_range=300) == len(keys)
+    assert keys._base is not None  # the batches were folded into the base run

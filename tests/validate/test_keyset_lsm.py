@@ -18,7 +18,7 @@ from gongkai_etl.datasets import Dataset, Field
 from gongkai_etl.periods import Cadence
 from gongkai_etl.validate import constraints, keyset
 from gongkai_etl.validate.keyset import KeySet
-from gongkai_etl.validate.unique import check_unique
+from support import check_unique_agrees_with_dict
 
 EDGE = [0, 1, 2**63 - 1, 2**63, 2**64 - 2, 2**64 - 1]
 
@@ -107,27 +107,9 @@ def test_rows_beyond_int32() -> None:
     assert keys.lookup(np.array([1, 2, 3], np.uint64))[1].tolist() == [-1, 5, 2**40]
 
 
-DS = Dataset(id="t", title_zh="t", title_en="t", cadence=Cadence.MONTHLY,
-             fields=(Field("a", "a"), Field("b", "b", type="integer")), primary_key=("a", "b"))
-
-
 def test_check_unique_matches_dict_over_many_batches() -> None:
-    rnd = random.Random(3)
-    legacy: dict = {}
     keys = TinyKeySet()
-    row = 1
-    for _ in range(60):
-        size = rnd.choice([0, 1, 5, 40, 200])
-        a = [rnd.choice(["x", "y", "长街道", "", None, "x\x1fy"]) for _ in range(size)]
-        b = [rnd.randrange(80) if rnd.random() > 0.05 else None for _ in range(size)]
-        rows = [r if rnd.random() > 0.02 else None for r in range(row, row + size)]
-        table = pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.int64()), ROW_COLUMN: pa.array(rows, pa.int64())})
-        row += size
-        skip = {i for i in range(size) if rnd.random() < 0.1}
-        old = check_unique(table, DS, legacy, skip)
-        new = check_unique(table, DS, keys, skip)
-        assert [(r.index, r.row, r.value, r.reason) for r in old] == [(r.index, r.row, r.value, r.reason) for r in new]
-    assert len(keys) == len(legacy)
+    assert check_unique_agrees_with_dict(keys, seed=3, rounds=60, sizes=[0, 1, 5, 40, 200], key_range=80) == len(keys)
 
 
 # --- constraint shortcuts ---------------------------------------------------------------
