@@ -2,4 +2,6 @@
 
 from gongkai_etl.cli import main
 
-main()
+# Guarded: `--executor local` starts its workers with spawn, which imports this module again.
+if __name__ == "__main__":
+    main()

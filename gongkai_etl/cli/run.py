@@ -28,7 +28,7 @@ def run(
     due: Annotated[bool, typer.Option("--due", help="Run exactly the closed periods not yet published (or whose input changed), in order.")] = False,
     as_of: AsOfOption = None,
     wait: WaitOption = 5.0,
-    executor: Annotated[Optional[str], typer.Option("--executor", help="Stage on a dask cluster: `local` (own LocalCluster, see --workers) or `dask` (see --scheduler); publishing stays in this process. Default: in-process.")] = None,
+    executor: Annotated[Optional[str], typer.Option("--executor", help="Stage on worker processes: `local` (this machine, see --workers) or `dask` (a dask cluster, see --scheduler); publishing stays in this process. Default: in-process.")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786.")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes of --executor local (default: CPU count).")] = None,
 ) -> None:

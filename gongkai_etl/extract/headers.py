@@ -7,6 +7,7 @@ top of a sheet); the data itself is never handled row by row here.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -75,7 +76,14 @@ def combine_header_rows(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
 
 def _wanted(header: str, wanted: set[str]) -> bool:
     """``header`` is an expected name, as it stands or without its unit (金额（元） for 金额)."""
-    return header_key(header) in wanted or header_key(header_unit(header)[0]) in wanted
+    key, bare = _match_keys(header)
+    return key in wanted or bare in wanted
+
+
+@functools.lru_cache(maxsize=8192)
+def _match_keys(header: str) -> tuple[str, str]:
+    # find_header tries up to 30 rows x 3 depths x every column: the same texts again and again
+    return header_key(header), header_key(header_unit(header)[0])
 
 
 def choose_names(variants: list[list[str]], expected: Iterable[str]) -> list[str]:

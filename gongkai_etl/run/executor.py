@@ -1,10 +1,11 @@
-"""Scale-out: stage (pipeline, period) units on dask.distributed workers, publish here.
+"""Scale-out: stage (pipeline, period) units on worker processes, publish here.
 
-``etl run --executor dask --scheduler ADDRESS`` or ``--executor local --workers N``.
+``etl run --executor local --workers N`` (worker processes of this machine, standard
+library) or ``--executor dask --scheduler ADDRESS`` (a dask.distributed cluster).
 
 Who does what:
 
-* A **worker** runs :func:`stage_unit` for one (pipeline file, period, run id): it
+* A **worker** (a process of a local ``ProcessPoolExecutor``, or a dask worker) runs :func:`stage_unit` for one (pipeline file, period, run id): it
   re-loads the pipeline and the plugins, then extract -> normalize -> validate ->
   protect -> stage into the run's staging folder ``<out>/.gongkai/staging/<run>/...``
   exactly as an in-process run does. It opens the ledger read-only (a source's
@@ -15,7 +16,7 @@ Who does what:
   that pipeline's lock. The thread runs the ordinary :meth:`Runner.run`; its
   ``stager`` submits each period to the cluster and waits for it, then the
   runner publishes (or holds for review) and writes the ledger exactly as a
-  local run, one pipeline at a time (``publish_lock``).
+  local run, one pipeline at a time per output folder (``publish_lock``).
 
 Ordering: units of different pipelines run in parallel; the periods of one
 pipeline run in order, and period N is published before period N+1 is
@@ -29,10 +30,12 @@ file system): inputs, the output folder and its ``.gongkai`` state.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -162,7 +165,12 @@ def stage_unit(pipeline_file: str, period_key: str, run_id: str, as_of: str | No
 
 
 class Executor:
-    """A dask client (own LocalCluster or a remote scheduler) and the coordinator's threads."""
+    """Where units are staged (local worker processes or a dask cluster) and the coordinator's threads.
+
+    ``local`` is a ``ProcessPoolExecutor``: a unit is one pickled call each way, with no
+    scheduler in this process. A dask LocalCluster here cost the coordinator ~25 ms of CPU
+    a unit (its scheduler and heartbeats run in this process), which two workers on two
+    cores then lack (bench/RESULTS.md, 2026-12-05 many districts)."""
 
     def __init__(self, kind: str, scheduler: str | None = None, workers: int | None = None) -> None:
         if kind not in EXECUTORS:
@@ -173,41 +181,59 @@ class Executor:
             raise ConfigError("--scheduler 只用于 --executor dask (--scheduler goes with --executor dask)")
         if workers is not None and workers < 1:
             raise ConfigError(f"--workers: expected at least 1, got {workers}")
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:
-            raise ConfigError('--executor 需要 dask (install "dask[distributed]")') from None
-        self.cluster = None
-        try:
-            if kind == "local":
-                self.cluster = LocalCluster(
-                    n_workers=workers or os.cpu_count() or 1, processes=True, threads_per_worker=1, dashboard_address=None
-                )
-                self.client = Client(self.cluster)
-            else:
+        if kind == "dask" and workers is not None:
+            raise ConfigError("--workers 只用于 --executor local (--workers goes with --executor local)")
+        self.client: Any = None
+        self.pool: ProcessPoolExecutor | None = None
+        if kind == "local":
+            # spawn, not fork: the coordinator has threads (pipelines, archiving) a fork would copy mid-lock
+            self.pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                            mp_context=multiprocessing.get_context("spawn"))
+        else:
+            try:
+                from dask.distributed import Client
+            except ImportError:
+                raise ConfigError('--executor dask 需要 dask (install "dask[distributed]")') from None
+            try:
                 self.client = Client(scheduler, timeout=30)
-        except (OSError, TimeoutError) as exc:
-            if self.cluster is not None:
-                self.cluster.close()
-            raise ConfigError(f"无法连接 dask 调度器 (cannot reach the dask scheduler {scheduler}): {exc}") from None
-        self.publish_lock = threading.Lock()
+            except (OSError, TimeoutError) as exc:
+                raise ConfigError(f"无法连接 dask 调度器 (cannot reach the dask scheduler {scheduler}): {exc}") from None
+        self._publish_locks: dict[Path, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+
+    def publish_lock(self, out: Path) -> threading.Lock:
+        """One lock per output folder: its ledger, catalog and changelogs take one
+        publish at a time. Outputs of their own (a city's districts) publish side by
+        side, so one output's fsyncs do not hold up the others (about 45 ms of
+        waiting on the disk per dataset-period, bench/RESULTS.md 2026-12-05)."""
+        key = out.resolve()
+        with self._locks_lock:
+            return self._publish_locks.setdefault(key, threading.Lock())
 
     def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.client is not None:
+            self.client.close()
+
+    def submit(self, *args: Any) -> Any:
+        """Stage one unit elsewhere: a future whose ``result()`` is the :class:`StagedUnit`."""
+        if self.pool is not None:
+            return self.pool.submit(stage_unit, *args)
+        return self.client.submit(stage_unit, *args, pure=False)
 
     def attach(self, runner: Any) -> None:
         """Make ``runner`` stage its periods on the cluster and publish here."""
 
         if not os.environ.get(runner.pipeline.salt_env):
             local_salt(runner.home)  # made once here, so every worker hashes with the same salt
-        client = self.client
         as_of = runner.as_of.isoformat() if runner.as_of else None
 
         def stager(period: Any) -> StagedUnit:
-            future = client.submit(stage_unit, str(runner.pipeline.file), period.key, runner.run_id, as_of, pure=False)
-            unit: StagedUnit = future.result()
+            try:
+                unit: StagedUnit = self.submit(str(runner.pipeline.file), period.key, runner.run_id, as_of).result()
+            except BrokenProcessPool as exc:
+                raise PublishError(f"工作进程意外退出 (a worker process of --executor local died): {exc}") from None
             if unit.fatal is not None:
                 message, code, err = unit.fatal
                 exc = PublishError(message)
@@ -216,7 +242,7 @@ class Executor:
             return unit
 
         runner.stager = stager
-        runner.publish_lock = self.publish_lock
+        runner.publish_lock = self.publish_lock(runner.home.out)
 
     def map(self, runners: list[Any], fn: Callable[[Any], int]) -> list[int]:
         """``fn(runner)`` for every runner in its own coordinator thread; the first

@@ -1,4 +1,4 @@
-"""Scale-out on dask: `etl run --executor dask|local` publishes byte for byte what
+"""Scale-out on dask: `etl run --executor dask` publishes byte for byte what
 an in-process run publishes, and the ledger stays consistent (issue 8b)."""
 
 from __future__ import annotations
@@ -82,12 +82,6 @@ def test_dask_scheduler_matches_local_run(project: Path, local_reference: Path, 
     again = run_etl("run", "--executor", "dask", "--scheduler", cluster.scheduler_address, *PIPELINES, cwd=project)
     assert again.returncode == 0, again.stderr
     assert "published v2" not in again.stdout
-    _check_same(project / "output", local_reference)
-
-
-def test_local_workers_match_local_run(project: Path, local_reference: Path) -> None:
-    proc = run_etl("run", "--executor", "local", "--workers", "2", *PIPELINES, cwd=project)
-    assert proc.returncode == 0, proc.stderr
     _check_same(project / "output", local_reference)
 
 
