@@ -6,11 +6,14 @@ import errno
 import hashlib
 import json
 import os
+import re
 import signal
 import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from gongkai_etl.errors import PublishError
 from gongkai_etl.home import Home
@@ -133,7 +136,31 @@ def _write_and_replace(path: Path, data: bytes, tmp_dir: Path) -> None:
 
 
 def atomic_write_json(path: Path, doc: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    atomic_write_bytes(path, (json_text(doc) + "\n").encode("utf-8"))
+
+
+#: a number in exponent form (orjson writes 1e16 where json writes 1e+16); in a string it only costs a fallback
+_EXPONENT = re.compile(rb"[0-9][eE][-+]?[0-9]")
+_ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_text(doc: Any) -> str:
+    """``json.dumps(doc, ensure_ascii=False, indent=2)``, encoded by orjson.
+
+    CPython encodes indented JSON in pure Python: a publish spent most of its CPU
+    there (datapackage.json, the catalog's nodes, changelogs), ~20x orjson's time.
+    The text is the standard library's, byte for byte (tests/test_files_json.py),
+    except that NaN and infinities, which JSON has no words for, become ``null``
+    instead of the invalid ``NaN``. What orjson writes otherwise (exponents, int
+    keys, big integers, anything it cannot encode) goes to the standard library.
+    """
+    try:
+        data = orjson.dumps(doc, option=_ORJSON_OPTIONS)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(doc, ensure_ascii=False, indent=2)
+    if _EXPONENT.search(data):
+        return json.dumps(doc, ensure_ascii=False, indent=2)
+    return data.decode("utf-8")
 
 
 def place_file(source: Path, target: Path, tmp_dir: Path) -> None:

@@ -10,7 +10,7 @@ first publication time, its changelog manifest (size and time), the base URL,
 whether the site is linked, and the source of the catalog modules. The file is
 then spliced from those texts: byte for byte what
 ``json.dumps(build_catalog(...), ensure_ascii=False, indent=2)`` gives, without
-running CPython's pure-Python indenting encoder over every dataset each time.
+encoding every dataset's node each time.
 A missing, torn or stale node file is rebuilt; nothing is trusted without its key.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.files import atomic_write_bytes
+from gongkai_etl.files import atomic_write_bytes, json_text
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger, now_iso
 from gongkai_etl.portal import catalog as _catalog
@@ -124,7 +124,7 @@ def encode_node(node: dict[str, Any]) -> str:
     """A dataset node as ``json.dumps(catalog, indent=2)`` writes it inside the
     ``dcat:dataset`` list (two levels deep). JSON strings hold no raw newline, so
     indenting after every newline is exact."""
-    return "    " + json.dumps(node, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+    return "    " + json_text(node).replace("\n", "\n    ")
 
 
 def render_catalog(
@@ -162,7 +162,7 @@ def render_catalog(
         texts.append(hit[1])
     head = catalog_document(base_url, site, max(modified, default=None) or now_iso(), _NODES)
     nodes = "[\n" + ",\n".join(texts) + "\n  ]" if texts else "[]"
-    return json.dumps(head, ensure_ascii=False, indent=2).replace(_NODES_JSON, nodes, 1) + "\n"
+    return json_text(head).replace(_NODES_JSON, nodes, 1) + "\n"
 
 
 def write_catalog(

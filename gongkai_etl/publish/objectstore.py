@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.errors import PublishError
-from gongkai_etl.files import atomic_write_json, failpoint
+from gongkai_etl.files import atomic_write_json, failpoint, json_text
 from gongkai_etl.home import Home, Target, target_for
 
 
@@ -165,7 +165,7 @@ def _rewrite(doc: Any, mapping: dict[str, str]) -> Any:
 
 
 def _json(doc: Any) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (json_text(doc) + "\n").encode("utf-8")
 
 
 def _split(uri: str) -> Target:
