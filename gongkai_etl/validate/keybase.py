@@ -12,6 +12,7 @@ Being one run, a key is in one place: a lookup reads at most one block.
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
 import weakref
@@ -56,6 +57,20 @@ def write(fd: int, values: np.ndarray, at: int) -> None:
         done += os.pwrite(fd, view[done:], at + done)
 
 
+def mapped(count: int, dtype: np.dtype | type) -> np.ndarray:
+    """A zeroed array in anonymous pages of its own, unmapped when the array goes.
+
+    For the key set's long-lived arrays (filters, index, top bits): in the malloc
+    heap they sit between the batches' short-lived arrays, and the heap keeps the
+    space they free at a fold (bench/keyset_memory.py at 50M keys: 163 MiB peak RSS
+    with them in the heap, 154 mapped; 5M keys: 122 either way).
+    """
+    dtype = np.dtype(dtype)
+    if count * dtype.itemsize < mmap.PAGESIZE:  # not worth a mapping
+        return np.zeros(count, dtype)
+    return np.frombuffer(mmap.mmap(-1, count * dtype.itemsize), dtype)
+
+
 def open_spill(spill_dir: str | Path | None, owner: object) -> tuple[int, weakref.finalize]:
     """A nameless temporary file: its space is freed when the fd closes, however the run ends."""
     fd, name = tempfile.mkstemp(prefix=".keys.", dir=spill_dir)
@@ -80,8 +95,8 @@ class BaseRun:
         self.rows = np.dtype(np.int64 if wide else np.int32)
         self.fd, self._finalizer = open_spill(spill_dir, self)
         self._rows_at = 8 * n
-        self.fence = np.empty((n + self._BLOCK - 1) // self._BLOCK, np.uint64)
-        self.bloom = np.zeros(max(1, (n * self._BITS_PER_KEY + 63) // 64), np.uint64)
+        self.fence = mapped((n + self._BLOCK - 1) // self._BLOCK, np.uint64)
+        self.bloom = mapped(max(1, (n * self._BITS_PER_KEY + 63) // 64), np.uint64)
         self.reads = 0
         self.passed = 0
         done = 0

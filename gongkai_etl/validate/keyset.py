@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gongkai_etl.arrowtext import byte_matrix, one_array, string_payload
-from gongkai_etl.validate.keybase import BaseRun, Source, open_spill, read, write
+from gongkai_etl.validate.keybase import BaseRun, Source, mapped, open_spill, read, write
 
 
 def key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array | pa.ChunkedArray:
@@ -232,7 +232,8 @@ class KeySet:
             self._fd, self._finalizer = open_spill(self._spill_dir, self)
         keys_at = self._write(keys)
         rows_at = self._write(rows)
-        top = (keys >> np.uint64(32)).astype(np.uint32)
+        top = mapped(len(keys), np.uint32)
+        np.right_shift(keys, np.uint64(32), out=top, casting="unsafe")
         self._spilled.append(_SpilledRun(top, keys_at, rows_at, rows.dtype))
 
     def _write(self, values: np.ndarray) -> int:
@@ -246,7 +247,7 @@ class KeySet:
 
     def _resize_filter(self, bits: int) -> None:
         """A filter of ``bits`` (a power of two) slots; a hash's slot is its top bits."""
-        self._filter = np.zeros(bits // 8, np.uint8)
+        self._filter = mapped(bits // 8, np.uint8)
         self._shift = np.uint64(64 - (bits.bit_length() - 1))
         for keys, _ in self._runs:
             self._mark(keys >> self._shift)

@@ -4,15 +4,17 @@ part plus ~0.56 bytes a key however many keys are added."""
 
 from __future__ import annotations
 
+import mmap
 import os
 import random
+import weakref
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai_etl.validate.keybase import BaseRun, Source, open_spill, write
+from gongkai_etl.validate.keybase import BaseRun, Source, mapped, open_spill, write
 from gongkai_etl.validate.keyset import KeySet
 from support import check_unique_agrees_with_dict
 
@@ -152,6 +154,52 @@ def test_memory_per_key_stays_bounded() -> None:
     sample = np.concatenate(added_batches)[::97]
     found, first = keys.lookup(sample)
     assert found.all() and first.tolist() == list(range(0, added, 97))
+    keys.close()
+
+
+def _mapping(arr: np.ndarray) -> mmap.mmap | None:
+    base = arr.base.obj if isinstance(arr.base, memoryview) else arr.base
+    return base if isinstance(base, mmap.mmap) else None
+
+
+def test_mapped_arrays_are_zeroed_writable_and_small_ones_plain() -> None:
+    big = mapped(5000, np.uint32)
+    assert _mapping(big) is not None and big.dtype == np.uint32 and len(big) == 5000
+    assert big.flags.writeable and not big.any()
+    small = mapped(3, np.uint64)
+    assert _mapping(small) is None and small.tolist() == [0, 0, 0]
+
+
+def test_long_lived_arrays_are_mappings_a_fold_unmaps() -> None:
+    """Filters, index and top bits sit outside the malloc heap, which would keep the
+    space they free at a fold (bench/RESULTS.md, 50M memory): each is a mapping of
+    its own, gone once the fold has replaced it."""
+
+    class Folding(KeySet):
+        _MAX_RUN = 1 << 12  # top bits of a spilled run: 8 KiB or more
+        _DENSE_KEYS = 20_000
+
+    keys = Folding()
+    rnd = np.random.default_rng(4)
+    added = 0
+    old: list[weakref.ref[mmap.mmap]] = []
+    folds = 0
+    while folds < 2:
+        base = keys._base
+        batch = np.unique(rnd.integers(0, 2**64 - 1, 4000, dtype=np.uint64, endpoint=True))
+        keys.add(batch, np.arange(added, added + len(batch)))
+        added += len(batch)
+        if keys._base is not base:
+            folds += 1
+            assert old and all(ref() is None for ref in old)  # the last base's and the runs' pages are gone
+        held = [keys._filter, *(run.top for run in keys._spilled)]
+        if keys._base is not None:
+            held += [keys._base.bloom, keys._base.fence]
+        maps = [_mapping(a) for a in held if a.nbytes >= mmap.PAGESIZE]
+        assert len(maps) >= 2 and all(m is not None for m in maps)
+        old = [weakref.ref(m) for m in maps if m is not None and m is not _mapping(keys._filter)]
+        del held, maps
+    assert keys._base is not None and _mapping(keys._base.bloom) is not None
     keys.close()
 
 
