@@ -232,8 +232,13 @@ class Executor:
         def stager(period: Any) -> StagedUnit:
             try:
                 unit: StagedUnit = self.submit(str(runner.pipeline.file), period.key, runner.run_id, as_of).result()
-            except BrokenProcessPool as exc:
-                raise PublishError(f"工作进程意外退出 (a worker process of --executor local died): {exc}") from None
+            except BrokenProcessPool:
+                # killed from outside (out of memory, a signal): no traceback to show, and the
+                # pool is gone for every unit still waiting, so each says which one it was
+                raise PublishError(
+                    f"工作进程意外退出，本期间未发布 (a worker process of --executor local died while staging "
+                    f"{runner.pipeline.id}, e.g. killed when out of memory; nothing of this period was published)",
+                    period=period.key, file=runner.pipeline.file) from None
             if unit.fatal is not None:
                 message, code, err = unit.fatal
                 exc = PublishError(message)

@@ -78,3 +78,18 @@ def test_executor_options_that_do_not_fit_are_usage_errors(project: Path, args: 
     proc = run_etl("run", *args, *PIPELINES, cwd=project)
     assert proc.returncode == 2 and says in proc.stderr, proc.stderr
     assert not (project / "output").exists() or not any((project / "output").glob("*/*.parquet"))
+
+
+def test_a_worker_killed_mid_unit_is_a_clear_error_and_publishes_nothing(project: Path) -> None:
+    # the fault-injection point kills the process that reaches it: only workers extract
+    proc = run_etl("run", "--executor", "local", "--workers", "2", *PIPELINES, cwd=project,
+                   env={"GONGKAI_FAILPOINT": "run:after-extract"})
+    assert proc.returncode == 1, proc.stderr
+    said = proc.stdout + proc.stderr
+    assert "a worker process of --executor local died while staging" in said
+    assert "Traceback" not in said
+    assert _published(project) == {}
+    # nothing is left half-done: the next run publishes all of it
+    again = run_etl("run", "--executor", "local", "--workers", "2", *PIPELINES, cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert len(_published(project)) >= 36
