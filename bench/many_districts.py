@@ -124,7 +124,7 @@ import json, sys, time
 from pathlib import Path
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger
-from gongkai_etl.portal.catalog_file import write_catalog
+from gongkai_etl.portal.catalog_file import render_catalog, write_catalog
 from gongkai_etl.portal.output import registry_datasets
 out = Path(sys.argv[1])
 ledger = Ledger(Home(out).ledger)
@@ -133,7 +133,7 @@ def median(rebuild):
     times = []
     for _ in range(5):
         t = time.perf_counter()
-        write_catalog(out, ledger, datasets, rebuild=rebuild)
+        write_catalog(out, render_catalog(out, ledger, datasets, rebuild=rebuild))
         times.append(time.perf_counter() - t)
     return sorted(times)[2]
 whole = median(True)

@@ -41,6 +41,13 @@ def failpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def file_signature(path: Path) -> tuple[int, int, int]:
+    """(modification time in ns, size, inode) of ``path``: what a per-process cache of
+    something read from the file compares to tell it unchanged (OSError if it is gone)."""
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

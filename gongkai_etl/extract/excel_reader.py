@@ -145,7 +145,6 @@ def read_sheet(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], li
     raise InputError(f"无法读取 Excel 文件，可能已损坏或被截断 (cannot read workbook; damaged or truncated?): {errors[-1]}", file=path)
 
 
-
 Parts = tuple[list[str], list[pa.Array], list[int] | pa.Array, list[tuple[int, str]], list[tuple[int, list[Any], int]], str, int, int]
 #: Read by fastexcel (below); .xls and other workbooks by python-calamine as before
 #: (an .xls holds at most 65,536 rows, and fastexcel reports no merged ranges).
@@ -235,6 +234,7 @@ def _read_fast(path: Path, options: Mapping[str, Any], expected: list[str]) -> P
     else:
         arrays = [c.slice(first, n - first) for c in columns[: len(names)]]
     return names, arrays, pc.add(index, 1), *state, name, start, depth
+
 
 def _apply_merges(rows: list[list[Any]], merges: list[tuple[int, int, int, int]], first: int, upto: int, *, vertical_only: bool) -> None:
     """Copy a merged cell's value into every cell it covers, for rows ``first`` to ``upto - 1``.

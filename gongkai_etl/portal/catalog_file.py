@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gongkai_etl.datasets import Dataset
-from gongkai_etl.files import atomic_write_bytes, json_text
+from gongkai_etl.files import atomic_write_bytes, file_signature, json_text
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger, now_iso
 from gongkai_etl.portal import catalog as _catalog
@@ -60,14 +60,6 @@ def _fingerprint(dataset: Dataset) -> str:
     return fp
 
 
-def _stat(path: Path) -> list[int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return [st.st_mtime_ns, st.st_size, st.st_ino]
-
-
 def node_key(
     home: Home, dataset: Dataset, pubs: list[tuple[Any, ...]], first_issued: str | None, base: str, site: bool
 ) -> str:
@@ -81,10 +73,17 @@ def node_key(
         base,
         site,
         first_issued,
-        _stat(home.changes_manifest(dataset.id)),
+        _signature(home.changes_manifest(dataset.id)),
         pubs,
     ]
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        return file_signature(path)
+    except OSError:
+        return None  # no changelog yet
 
 
 def _node_path(home: Home, ds_id: str) -> Path:
@@ -165,16 +164,8 @@ def render_catalog(
     return json_text(head).replace(_NODES_JSON, nodes, 1) + "\n"
 
 
-def write_catalog(
-    out_dir: Path,
-    ledger: Ledger,
-    datasets: dict[str, Dataset],
-    *,
-    base_url: str = "",
-    site: bool | None = None,
-    rebuild: bool = False,
-) -> Path:
+def write_catalog(out_dir: Path, text: str) -> Path:
+    """Write ``text`` (:func:`render_catalog`'s) as ``<out>/catalog.json``, atomically."""
     path = out_dir / "catalog.json"
-    text = render_catalog(out_dir, ledger, datasets, base_url=base_url, site=site, rebuild=rebuild)
     atomic_write_bytes(path, text.encode("utf-8"))
     return path

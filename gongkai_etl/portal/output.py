@@ -3,13 +3,13 @@ pipelines that published into it say about it (base URL, whether to keep a site)
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gongkai_etl.datasets import Dataset
 from gongkai_etl.errors import ConfigError, GongkaiError
+from gongkai_etl.files import file_signature
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger
 from gongkai_etl.pipeline_check import check_pipeline
@@ -33,8 +33,7 @@ _loaded: dict[str, tuple[tuple[int, int, int], Any]] = {}
 
 
 def _load(pipeline_file: str) -> Any:
-    st = os.stat(pipeline_file)
-    sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+    sig = file_signature(Path(pipeline_file))
     hit = _loaded.get(pipeline_file)
     if hit is not None and hit[0] == sig:
         return hit[1]

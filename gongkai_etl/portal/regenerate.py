@@ -19,7 +19,7 @@ from gongkai_etl.errors import GongkaiError, PublishError
 from gongkai_etl.files import atomic_write_json
 from gongkai_etl.home import Home
 from gongkai_etl.ledger import Ledger
-from gongkai_etl.portal.catalog_file import write_catalog
+from gongkai_etl.portal.catalog_file import render_catalog, write_catalog
 from gongkai_etl.portal.changelog import load_manifest, refresh_changelog, warn
 from gongkai_etl.portal.datapackage import build_datapackage
 from gongkai_etl.portal.output import OutputConfig, output_config, registry_datasets
@@ -117,7 +117,8 @@ def regenerate(
         result: dict[str, Any] = {"base_url": base, "site": site}
         if site:
             result["pages"], result["index"] = write_site(out_dir, ledger, datasets, base_url=base, only=only)
-        result["catalog"] = write_catalog(out_dir, ledger, datasets, base_url=base, site=site or None, rebuild=strict)
+        text = render_catalog(out_dir, ledger, datasets, base_url=base, site=site or None, rebuild=strict)
+        result["catalog"] = write_catalog(out_dir, text)
     return result
 
 

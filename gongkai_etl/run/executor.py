@@ -5,7 +5,8 @@ library) or ``--executor dask --scheduler ADDRESS`` (a dask.distributed cluster)
 
 Who does what:
 
-* A **worker** (a process of a local ``ProcessPoolExecutor``, or a dask worker) runs :func:`stage_unit` for one (pipeline file, period, run id): it
+* A **worker** (a process of a local ``ProcessPoolExecutor``, or a dask worker)
+  runs :func:`stage_unit` for one (pipeline file, period, run id): it
   re-loads the pipeline and the plugins, then extract -> normalize -> validate ->
   protect -> stage into the run's staging folder ``<out>/.gongkai/staging/<run>/...``
   exactly as an in-process run does. It opens the ledger read-only (a source's
@@ -14,7 +15,7 @@ Who does what:
   counts, input hashes, and the reporter events to replay.
 * The **coordinator** (the ``etl`` process) keeps one thread per pipeline, under
   that pipeline's lock. The thread runs the ordinary :meth:`Runner.run`; its
-  ``stager`` submits each period to the cluster and waits for it, then the
+  ``stager`` submits each period to the workers and waits for it, then the
   runner publishes (or holds for review) and writes the ledger exactly as a
   local run, one pipeline at a time per output folder (``publish_lock``).
 
@@ -223,7 +224,7 @@ class Executor:
         return self.client.submit(stage_unit, *args, pure=False)
 
     def attach(self, runner: Any) -> None:
-        """Make ``runner`` stage its periods on the cluster and publish here."""
+        """Make ``runner`` stage its periods on the workers and publish here."""
 
         if not os.environ.get(runner.pipeline.salt_env):
             local_salt(runner.home)  # made once here, so every worker hashes with the same salt
